@@ -1,0 +1,495 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+PRIORITIES = [
+    ("0", "Low"),
+    ("1", "Normal"),
+    ("2", "High"),
+    ("3", "Urgent"),
+]
+
+CHANNELS = [
+    ("email", "Email"),
+    ("portal", "Portal"),
+    ("web", "Web Form"),
+    ("phone", "Phone"),
+    ("chat", "Live Chat"),
+    ("internal", "Internal"),
+    ("api", "API"),
+]
+
+
+class HelpdeskTicket(models.Model):
+    _name = "helpdesk.ticket"
+    _description = "Helpdesk Ticket"
+    _inherit = [
+        "portal.mixin",
+        "mail.thread.cc",
+        "mail.activity.mixin",
+        "mail.tracking.duration.mixin",
+        "rating.mixin",
+    ]
+    _order = "priority desc, id desc"
+    _primary_email = "partner_email"
+    _track_duration_field = "stage_id"
+    _mail_post_access = "read"
+    _rec_names_search = ["number", "name", "partner_email", "partner_name"]
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    number = fields.Char(
+        "Ticket Number", readonly=True, copy=False, index=True, default=False,
+        help="Unique reference given on creation (e.g. HD-00042). Quote it in every message.",
+    )
+    name = fields.Char("Subject", required=True, tracking=True, index="trigram")
+    description = fields.Html(sanitize=True, sanitize_style=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, readonly=False, required=True,
+        index=True, precompute=True, default=lambda self: self.env.company,
+    )
+    department_id = fields.Many2one(
+        "helpdesk.department", string="Department", tracking=True, index=True,
+        check_company=True, ondelete="restrict",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Assigned to", tracking=True, index=True,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    stage_id = fields.Many2one(
+        "helpdesk.stage", string="Stage", compute="_compute_stage_id", store=True, readonly=False,
+        precompute=True, tracking=True, index=True, ondelete="restrict", copy=False,
+        group_expand="_read_group_stage_ids",
+        domain="['|', ('department_ids', '=', False), ('department_ids', 'in', department_id)]",
+    )
+    closed = fields.Boolean(related="stage_id.closed", store=True, index=True, string="Is Closed")
+    waiting_customer = fields.Boolean(related="stage_id.waiting_customer", string="Is Waiting on Customer")
+    priority = fields.Selection(PRIORITIES, default="1", required=True, tracking=True, index=True)
+    tag_ids = fields.Many2many("helpdesk.tag", string="Tags")
+    type_id = fields.Many2one("helpdesk.ticket.type", string="Type", tracking=True, index="btree_not_null")
+    channel = fields.Selection(CHANNELS, default="internal", required=True, index=True)
+    color = fields.Integer("Color Index")
+
+    partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index=True)
+    commercial_partner_id = fields.Many2one(
+        "res.partner", string="Customer Company", related="partner_id.commercial_partner_id",
+        store=True, index=True,
+    )
+    partner_name = fields.Char(
+        "Customer Name", compute="_compute_partner_fields", store=True, readonly=False, precompute=True
+    )
+    partner_email = fields.Char(
+        "Customer Email", compute="_compute_partner_fields", store=True, readonly=False, precompute=True,
+        index="trigram",
+    )
+    partner_phone = fields.Char(
+        "Customer Phone", compute="_compute_partner_fields", store=True, readonly=False, precompute=True
+    )
+
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", copy=False, tracking=True)
+    merged_into_id = fields.Many2one(
+        "helpdesk.ticket", string="Merged Into", index="btree_not_null", copy=False, readonly=True
+    )
+
+    date_assigned = fields.Datetime(
+        "Assigned on", compute="_compute_date_assigned", store=True, readonly=True, copy=False
+    )
+    date_first_response = fields.Datetime("First Response", readonly=True, copy=False)
+    date_last_customer_message = fields.Datetime("Last Customer Message", readonly=True, copy=False)
+    date_last_agent_message = fields.Datetime("Last Agent Message", readonly=True, copy=False)
+    date_closed = fields.Datetime(
+        "Closed on", compute="_compute_date_closed", store=True, readonly=True, copy=False, index=True
+    )
+    reopen_count = fields.Integer("Reopened", readonly=True, copy=False, default=0)
+
+    # customer panel on the form
+    partner_ticket_ids = fields.Many2many(
+        "helpdesk.ticket", compute="_compute_partner_history", string="Customer's Other Tickets"
+    )
+    partner_ticket_count = fields.Integer(compute="_compute_partner_history")
+    partner_opportunity_ids = fields.Many2many(
+        "crm.lead", compute="_compute_partner_history", string="Customer's Open Opportunities"
+    )
+    partner_opportunity_count = fields.Integer(compute="_compute_partner_history")
+
+    _sql_constraints = [
+        (
+            "number_company_uniq",
+            "unique (company_id, number)",
+            "Ticket numbers must be unique per company.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("number", "name")
+    def _compute_display_name(self):
+        for ticket in self:
+            ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip() if ticket.number else ticket.name
+
+    @api.depends("department_id")
+    def _compute_company_id(self):
+        for ticket in self:
+            if ticket.department_id:
+                ticket.company_id = ticket.department_id.company_id
+            elif not ticket.company_id:
+                ticket.company_id = self.env.company
+
+    @api.depends("department_id")
+    def _compute_stage_id(self):
+        Stage = self.env["helpdesk.stage"]
+        cache = {}
+        for ticket in self:
+            department = ticket.department_id
+            if ticket.stage_id and (
+                not ticket.stage_id.department_ids or department in ticket.stage_id.department_ids
+            ):
+                continue
+            if department.id not in cache:
+                cache[department.id] = Stage._first_open_stage(department)
+            ticket.stage_id = cache[department.id]
+
+    @api.depends("partner_id")
+    def _compute_partner_fields(self):
+        for ticket in self:
+            partner = ticket.partner_id
+            if partner:
+                ticket.partner_name = partner.name
+                ticket.partner_email = partner.email or ticket.partner_email
+                ticket.partner_phone = partner.phone or partner.mobile or ticket.partner_phone
+
+    @api.depends("user_id")
+    def _compute_date_assigned(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            ticket.date_assigned = now if ticket.user_id else False
+
+    @api.depends("stage_id")
+    def _compute_date_closed(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if ticket.stage_id.closed:
+                ticket.date_closed = ticket.date_closed or now
+            else:
+                ticket.date_closed = False
+
+    @api.depends("partner_id")
+    def _compute_partner_history(self):
+        """Other tickets and open opportunities of the customer's company, for the form.
+
+        Grouped: one search per model whatever the number of tickets."""
+        commercial = self.partner_id.commercial_partner_id
+        tickets_by_partner = {}
+        leads_by_partner = {}
+        if commercial:
+            others = self.search(
+                [("commercial_partner_id", "in", commercial.ids)], order="id desc", limit=500
+            )
+            for other in others:
+                tickets_by_partner.setdefault(other.commercial_partner_id.id, []).append(other.id)
+            Lead = self.env["crm.lead"]
+            if Lead.has_access("read"):
+                leads = Lead.search(
+                    [
+                        ("partner_id", "child_of", commercial.ids),
+                        ("type", "=", "opportunity"),
+                        ("probability", "<", 100),
+                    ],
+                    order="id desc",
+                    limit=500,
+                )
+                for lead in leads:
+                    leads_by_partner.setdefault(lead.partner_id.commercial_partner_id.id, []).append(lead.id)
+        for ticket in self:
+            key = ticket.partner_id.commercial_partner_id.id
+            other_ids = [tid for tid in tickets_by_partner.get(key, []) if tid != ticket._origin.id]
+            ticket.partner_ticket_ids = [(6, 0, other_ids)]
+            ticket.partner_ticket_count = len(other_ids)
+            lead_ids = leads_by_partner.get(key, [])
+            ticket.partner_opportunity_ids = [(6, 0, lead_ids)]
+            ticket.partner_opportunity_count = len(lead_ids)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        department_id = self.env.context.get("default_department_id")
+        search_domain = []
+        if department_id:
+            search_domain = self.env["helpdesk.stage"]._domain_for_department(
+                self.env["helpdesk.department"].browse(department_id)
+            )
+        return stages.search(search_domain, order=stages._order)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model
+    def _next_number(self, company):
+        return self.env["ir.sequence"].sudo().with_company(company).next_by_code("helpdesk.ticket")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        departments = self.env["helpdesk.department"].browse(
+            [vals["department_id"] for vals in vals_list if vals.get("department_id")]
+        )
+        for vals in vals_list:
+            if not vals.get("number"):
+                company = self.env.company
+                if vals.get("company_id"):
+                    company = self.env["res.company"].browse(vals["company_id"])
+                elif vals.get("department_id"):
+                    company = departments.browse(vals["department_id"]).company_id
+                vals["number"] = self._next_number(company)
+            if not vals.get("partner_id") and vals.get("partner_email"):
+                partner = self.env["res.partner"]._helpdesk_find_partner(vals["partner_email"])
+                if partner:
+                    vals["partner_id"] = partner.id
+        tickets = super().create(vals_list)
+        tickets._process_new_tickets()
+        tickets._subscribe_customers()
+        return tickets
+
+    def write(self, vals):
+        reopened = self.env["helpdesk.ticket"]
+        if vals.get("stage_id"):
+            new_stage = self.env["helpdesk.stage"].browse(vals["stage_id"])
+            if not new_stage.closed:
+                reopened = self.filtered("closed")
+        if "number" in vals and any(ticket.number for ticket in self):
+            raise UserError(self.env._("The number of a ticket cannot be changed."))
+        department_changed = "department_id" in vals
+        res = super().write(vals)
+        for ticket in reopened:
+            ticket.reopen_count += 1
+        if "partner_id" in vals:
+            self._subscribe_customers()
+        if department_changed and "user_id" not in vals:
+            self.filtered(lambda t: not t.user_id and not t.closed)._auto_assign()
+        return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for ticket, vals in zip(self, vals_list):
+            vals.setdefault("name", self.env._("%s (copy)", ticket.name))
+        return vals_list
+
+    # ------------------------------------------------------------------
+    # Processing pipeline shared by every channel
+    # ------------------------------------------------------------------
+    def _process_new_tickets(self):
+        """Routing then assignment, for every channel (backend, API, mail, portal, form,
+        chat): every ticket creation goes through ``create`` and therefore here."""
+        self._apply_routing_rules()
+        self.filtered(lambda t: not t.user_id and t.department_id and not t.closed)._auto_assign()
+
+    def _apply_routing_rules(self):
+        """Hook: apply the routing rules to new tickets (see helpdesk.routing.rule)."""
+        return True
+
+    def _auto_assign(self):
+        """Assign each ticket with its department's assignment method."""
+        for ticket in self:
+            if ticket.user_id or not ticket.department_id:
+                continue
+            agent = ticket.department_id._assign_ticket(ticket)
+            if agent:
+                ticket.user_id = agent
+
+    def _subscribe_customers(self):
+        by_partner = {}
+        for ticket in self:
+            if ticket.partner_id:
+                by_partner.setdefault(ticket.partner_id, self.browse())
+                by_partner[ticket.partner_id] |= ticket
+        for partner, tickets in by_partner.items():
+            tickets.message_subscribe(partner_ids=partner.ids)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _closing_stage(self):
+        self.ensure_one()
+        Stage = self.env["helpdesk.stage"]
+        return Stage.search(
+            [("closed", "=", True)] + Stage._domain_for_department(self.department_id),
+            order="fold, sequence, id",
+            limit=1,
+        )
+
+    def action_close(self):
+        """Move to the department's first resolution stage."""
+        for ticket in self.filtered(lambda t: not t.closed):
+            stage = ticket._closing_stage()
+            if not stage:
+                raise UserError(self.env._("No resolution stage is configured for %s.", ticket.display_name))
+            ticket.stage_id = stage
+        return True
+
+    def action_reopen(self):
+        """Move closed tickets back to the first open stage of their department."""
+        for ticket in self.filtered("closed"):
+            stage = self.env["helpdesk.stage"]._first_open_stage(ticket.department_id)
+            if not stage:
+                raise UserError(self.env._("No open stage is configured for %s.", ticket.display_name))
+            ticket.stage_id = stage
+            ticket.message_post(
+                body=self.env._("Ticket reopened."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_assign_to_me(self):
+        self.write({"user_id": self.env.user.id})
+        return True
+
+    def action_create_opportunity(self):
+        """Create a CRM opportunity from the ticket and link both ways."""
+        self.ensure_one()
+        if self.lead_id:
+            raise UserError(self.env._("This ticket is already linked to an opportunity."))
+        lead = self.env["crm.lead"].create(self._prepare_lead_values())
+        self.lead_id = lead
+        lead.message_post(
+            body=self.env._("Opportunity created from ticket %s.", self._get_html_link(title=self.display_name)),
+            subtype_xmlid="mail.mt_note",
+        )
+        self.message_post(
+            body=self.env._("Opportunity %s created from this ticket.", lead._get_html_link()),
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": lead.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _prepare_lead_values(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "type": "opportunity",
+            "partner_id": self.partner_id.id,
+            "contact_name": self.partner_name if not self.partner_id else False,
+            "email_from": self.partner_email,
+            "phone": self.partner_phone,
+            "description": self.description,
+            "company_id": self.company_id.id,
+            "user_id": self.env.user.id,
+        }
+
+    def action_open_partner_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_ticket.helpdesk_ticket_action")
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        action["name"] = self.env._("Tickets of %s", self.commercial_partner_id.display_name)
+        return action
+
+    def action_open_partner_opportunities(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
+        action["domain"] = [("id", "in", self.partner_opportunity_ids.ids)]
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        return action
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": self.lead_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------------
+    # Mail
+    # ------------------------------------------------------------------
+    def _creation_subtype(self):
+        return self.env.ref("helpdesk_ticket.mt_ticket_new")
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "stage_id" in init_values:
+            return self.env.ref("helpdesk_ticket.mt_ticket_stage")
+        return super()._track_subtype(init_values)
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        ticket = self[0]
+        if "stage_id" in changes and ticket.stage_id.mail_template_id:
+            res["stage_id"] = (
+                ticket.stage_id.mail_template_id,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
+        return res
+
+    def _message_compute_subject(self):
+        self.ensure_one()
+        return f"[{self.number}] {self.name}" if self.number else super()._message_compute_subject()
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        if self.partner_id:
+            self._message_add_suggested_recipient(
+                recipients, partner=self.partner_id, reason=self.env._("Customer")
+            )
+        elif self.partner_email:
+            self._message_add_suggested_recipient(
+                recipients, email=self.partner_email, reason=self.env._("Customer Email")
+            )
+        return recipients
+
+    def _message_post_after_hook(self, message, msg_vals):
+        self._update_message_dates(message)
+        return super()._message_post_after_hook(message, msg_vals)
+
+    @api.model
+    def _is_public_message(self, message):
+        return message.message_type in ("comment", "email", "email_outgoing") and not (
+            message.subtype_id.internal if message.subtype_id else True
+        )
+
+    def _update_message_dates(self, message):
+        """Maintain first-response / last-message dates from a posted message.
+
+        Only public messages count: internal notes and tracking never do. A message
+        authored by an internal user is an agent reply; anything else is the customer.
+        """
+        if not self._is_public_message(message):
+            return
+        author_users = message.author_id.sudo().user_ids
+        is_agent = bool(author_users) and not all(author_users.mapped("share"))
+        for ticket in self.sudo():
+            if is_agent:
+                vals = {"date_last_agent_message": message.date}
+                if not ticket.date_first_response:
+                    vals["date_first_response"] = message.date
+            else:
+                vals = {"date_last_customer_message": message.date}
+            ticket.write(vals)
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if not self:
+            return groups
+        self.ensure_one()
+        for group_name, _group_method, group_data in groups:
+            if group_name in ("portal_customer", "portal", "customer"):
+                group_data["has_button_access"] = True
+        return groups
+
+    def _rating_get_partner(self):
+        return self.partner_id or super()._rating_get_partner()

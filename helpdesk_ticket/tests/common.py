@@ -1,0 +1,73 @@
+from odoo import Command
+from odoo.tests.common import TransactionCase, new_test_user
+
+
+class HelpdeskCommon(TransactionCase):
+    """Departments, agents, a manager and customers shared by the helpdesk tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_create_nolog=False))
+        cls.company = cls.env.company
+        cls.manager = new_test_user(
+            cls.env, login="hd_test_manager", name="Helen Manager",
+            groups="helpdesk_ticket.group_helpdesk_manager", email="helen@example.com",
+        )
+        cls.agent_a = new_test_user(
+            cls.env, login="hd_test_agent_a", name="Alice Agent",
+            groups="helpdesk_ticket.group_helpdesk_agent", email="alice@example.com",
+        )
+        cls.agent_a2 = new_test_user(
+            cls.env, login="hd_test_agent_a2", name="Arthur Agent",
+            groups="helpdesk_ticket.group_helpdesk_agent", email="arthur@example.com",
+        )
+        cls.agent_b = new_test_user(
+            cls.env, login="hd_test_agent_b", name="Bob Agent",
+            groups="helpdesk_ticket.group_helpdesk_agent", email="bob@example.com",
+        )
+        cls.department_a = cls.env["helpdesk.department"].create({
+            "name": "Test Support A",
+            "member_ids": [Command.set([cls.agent_a.id, cls.agent_a2.id])],
+            "manager_id": cls.manager.id,
+        })
+        cls.department_b = cls.env["helpdesk.department"].create({
+            "name": "Test Billing B",
+            "member_ids": [Command.set([cls.agent_b.id])],
+            "visibility": "members",
+        })
+        cls.customer_company = cls.env["res.partner"].create({
+            "name": "Customer Corp", "is_company": True, "email": "info@customer-corp.example",
+        })
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Carla Customer", "email": "carla@customer-corp.example",
+            "parent_id": cls.customer_company.id,
+        })
+        cls.customer_colleague = cls.env["res.partner"].create({
+            "name": "Colin Colleague", "email": "colin@customer-corp.example",
+            "parent_id": cls.customer_company.id,
+        })
+        cls.other_customer = cls.env["res.partner"].create({
+            "name": "Oscar Outsider", "email": "oscar@elsewhere.example",
+        })
+        cls.stage_new = cls.env.ref("helpdesk_ticket.stage_new")
+        cls.stage_progress = cls.env.ref("helpdesk_ticket.stage_in_progress")
+        cls.stage_waiting = cls.env.ref("helpdesk_ticket.stage_waiting_customer")
+        cls.stage_resolved = cls.env.ref("helpdesk_ticket.stage_resolved")
+        cls.stage_cancelled = cls.env.ref("helpdesk_ticket.stage_cancelled")
+
+    @classmethod
+    def _create_ticket(cls, **values):
+        vals = {
+            "name": "Printer is on fire",
+            "department_id": cls.department_a.id,
+            "partner_id": cls.customer.id,
+        }
+        vals.update(values)
+        return cls.env["helpdesk.ticket"].create(vals)
+
+    @classmethod
+    def _portal_user(cls, partner, login):
+        return new_test_user(
+            cls.env, login=login, groups="base.group_portal", partner_id=partner.id,
+        )

@@ -1,0 +1,57 @@
+# Shared helpers for run.sh / test.sh / bench.sh (sourced, not executed).
+set -euo pipefail
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+
+die() { echo "error: $*" >&2; exit 1; }
+
+check_odoo() {
+    local version
+    version=$("$PYTHON" -c "import odoo.release as r; print(r.major_version)" 2>/dev/null) \
+        || die "Odoo is not importable by $PYTHON: install Odoo 18.0 from source first (see README.md, Prerequisites)."
+    [ "$version" = "18.0" ] || die "Odoo $version found, Odoo 18.0 is required."
+}
+
+# Odoo's own addons folders (explicit --addons-path replaces Odoo's default).
+odoo_addons_dirs() {
+    "$PYTHON" - <<'PY'
+import os, odoo
+root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+paths = [os.path.join(root, "addons"), os.path.join(os.path.dirname(os.path.abspath(odoo.__file__)), "addons")]
+print(",".join(p for p in paths if os.path.isdir(p)))
+PY
+}
+
+# Addons of this repository, in dependency-friendly order (helpdesk_ticket first).
+repo_addons() {
+    local list=()
+    for manifest in "$REPO_DIR"/*/__manifest__.py; do
+        list+=("$(basename "$(dirname "$manifest")")")
+    done
+    printf '%s\n' "${list[@]}" | sort | paste -sd, -
+}
+
+free_port() {
+    "$PYTHON" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()"
+}
+
+# write_odoo_conf FILE DBHOST DBPORT DBUSER DBPASSWORD DATADIR
+write_odoo_conf() {
+    cat > "$1" <<CONF
+[options]
+db_host = $2
+db_port = $3
+db_user = $4
+db_password = ${5:-False}
+data_dir = $6
+addons_path = $(odoo_addons_dirs),$REPO_DIR
+http_interface = 127.0.0.1
+list_db = False
+without_demo = False
+CONF
+}
+
+db_exists() {
+    PGPASSWORD="${DB_PASSWORD:-}" psql -h "$1" -p "$2" -U "$3" -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$4'" 2>/dev/null | grep -q 1
+}
