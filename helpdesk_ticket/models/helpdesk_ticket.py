@@ -47,7 +47,7 @@ class HelpdeskTicket(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, readonly=False, required=True,
-        index=True, precompute=True, default=lambda self: self.env.company,
+        index=True, precompute=True,
     )
     department_id = fields.Many2one(
         "helpdesk.department", string="Department", tracking=True, index=True,

@@ -1,0 +1,211 @@
+import threading
+
+from freezegun import freeze_time
+
+from odoo.modules.registry import Registry
+from odoo import api, fields, SUPERUSER_ID
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tests.common import BaseCase, get_db_name
+
+from .common import HelpdeskCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTicket(HelpdeskCommon):
+
+    def test_number_assigned_on_create_whatever_the_channel(self):
+        tickets = self.env["helpdesk.ticket"].create([
+            {"name": f"Request via {channel}", "channel": channel, "department_id": self.department_a.id}
+            for channel in ("email", "portal", "web", "phone", "chat", "internal", "api")
+        ])
+        numbers = tickets.mapped("number")
+        self.assertTrue(all(n and n.startswith("HD-") and len(n) == 8 for n in numbers), numbers)
+        self.assertEqual(len(set(numbers)), len(numbers))
+        # increasing in creation order
+        as_ints = [int(n[3:]) for n in numbers]
+        self.assertEqual(as_ints, sorted(as_ints))
+        self.assertEqual(tickets[0].display_name, f"{numbers[0]} Request via email")
+
+    def test_number_is_never_rewritten(self):
+        ticket = self._create_ticket()
+        with self.assertRaises(UserError):
+            ticket.write({"number": "HD-99999"})
+        copy = ticket.copy()
+        self.assertNotEqual(copy.number, ticket.number)
+
+    def test_number_searchable(self):
+        ticket = self._create_ticket(name="Keyboard missing keys")
+        found = self.env["helpdesk.ticket"].name_search(ticket.number)
+        self.assertIn(ticket.id, [r[0] for r in found])
+
+    def test_default_stage_and_customer_fields(self):
+        ticket = self._create_ticket()
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertFalse(ticket.closed)
+        self.assertEqual(ticket.partner_email, "carla@customer-corp.example")
+        self.assertEqual(ticket.partner_name, "Carla Customer")
+        self.assertEqual(ticket.commercial_partner_id, self.customer_company)
+        self.assertEqual(ticket.company_id, self.department_a.company_id)
+        self.assertIn(self.customer, ticket.message_partner_ids, "the customer follows the ticket")
+
+    def test_partner_matched_from_email(self):
+        ticket = self.env["helpdesk.ticket"].create({
+            "name": "Phone call", "partner_email": "CARLA@customer-corp.example", "channel": "phone",
+        })
+        self.assertEqual(ticket.partner_id, self.customer)
+
+    def test_date_assigned(self):
+        ticket = self._create_ticket()
+        self.assertFalse(ticket.date_assigned)
+        ticket.user_id = self.agent_a
+        self.assertTrue(ticket.date_assigned)
+
+    def test_first_response_only_from_public_agent_reply(self):
+        ticket = self._create_ticket()
+        # customer message: not a response
+        ticket.message_post(
+            body="Any news?", author_id=self.customer.id, message_type="email", subtype_xmlid="mail.mt_comment",
+        )
+        self.assertFalse(ticket.date_first_response)
+        self.assertTrue(ticket.date_last_customer_message)
+        self.assertFalse(ticket.date_last_agent_message)
+        # internal note by an agent: not a response
+        ticket.with_user(self.agent_a).message_post(
+            body="Checking logs", message_type="comment", subtype_xmlid="mail.mt_note",
+        )
+        self.assertFalse(ticket.date_first_response)
+        self.assertFalse(ticket.date_last_agent_message)
+        # public reply by an agent: first response
+        with freeze_time("2026-03-02 10:00:00"):
+            ticket.with_user(self.agent_a).message_post(
+                body="We are on it", message_type="comment", subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(ticket.date_first_response, fields.Datetime.to_datetime("2026-03-02 10:00:00"))
+        # a later reply does not move the first response
+        with freeze_time("2026-03-02 12:00:00"):
+            ticket.with_user(self.agent_a2).message_post(
+                body="Fixed", message_type="comment", subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(ticket.date_first_response, fields.Datetime.to_datetime("2026-03-02 10:00:00"))
+        self.assertEqual(ticket.date_last_agent_message, fields.Datetime.to_datetime("2026-03-02 12:00:00"))
+
+    def test_portal_customer_reply_is_customer_message(self):
+        portal_user = self._portal_user(self.customer, "hd_carla_portal")
+        ticket = self._create_ticket()
+        ticket.with_user(portal_user).message_post(
+            body="Still broken", message_type="comment", subtype_xmlid="mail.mt_comment",
+        )
+        self.assertTrue(ticket.date_last_customer_message)
+        self.assertFalse(ticket.date_first_response)
+
+    def test_close_and_reopen(self):
+        ticket = self._create_ticket()
+        with freeze_time("2026-03-02 10:00:00"):
+            ticket.action_close()
+            ticket.flush_recordset()
+        self.assertTrue(ticket.closed)
+        self.assertEqual(ticket.stage_id, self.stage_resolved)
+        self.assertEqual(ticket.date_closed, fields.Datetime.to_datetime("2026-03-02 10:00:00"))
+        # moving between closed stages keeps the closing date
+        ticket.stage_id = self.stage_cancelled
+        self.assertEqual(ticket.date_closed, fields.Datetime.to_datetime("2026-03-02 10:00:00"))
+        self.assertEqual(ticket.reopen_count, 0)
+        ticket.action_reopen()
+        self.assertFalse(ticket.closed)
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertFalse(ticket.date_closed)
+        self.assertEqual(ticket.reopen_count, 1)
+        # reopening through the statusbar counts too
+        ticket.stage_id = self.stage_resolved
+        ticket.stage_id = self.stage_progress
+        self.assertEqual(ticket.reopen_count, 2)
+        # open -> open is not a reopen
+        ticket.stage_id = self.stage_waiting
+        self.assertEqual(ticket.reopen_count, 2)
+
+    def test_department_counters(self):
+        self._create_ticket(priority="3")
+        self._create_ticket(user_id=self.agent_a.id)
+        self._create_ticket(stage_id=self.stage_resolved.id)
+        self._create_ticket(department_id=self.department_b.id)
+        self.department_a.invalidate_recordset()
+        self.assertEqual(self.department_a.open_ticket_count, 2)
+        self.assertEqual(self.department_a.unassigned_ticket_count, 1)
+        self.assertEqual(self.department_a.urgent_ticket_count, 1)
+        self.assertEqual(self.department_b.open_ticket_count, 1)
+        action = self.department_a.action_unassigned_tickets()
+        self.assertEqual(self.env["helpdesk.ticket"].search_count(action["domain"]), 1)
+
+    def test_outgoing_subject_carries_number(self):
+        ticket = self._create_ticket(name="Broken screen")
+        self.assertEqual(ticket._message_compute_subject(), f"[{ticket.number}] Broken screen")
+
+    def test_stage_template_sent_on_entering_stage(self):
+        template = self.env["mail.template"].create({
+            "name": "Resolved notice",
+            "model_id": self.env.ref("helpdesk_ticket.model_helpdesk_ticket").id,
+            "subject": "Your ticket {{ object.number }} is resolved",
+            "body_html": "<p>Resolved.</p>",
+            "partner_to": "{{ object.partner_id.id }}",
+        })
+        self.stage_resolved.mail_template_id = template
+        ticket = self._create_ticket()
+        self.cr.flush()  # creation and the stage change happen in separate transactions in real life
+        ticket.stage_id = self.stage_resolved
+        self.env.flush_all()
+        self.cr.flush()  # tracking (and its templates) is processed before commit
+        ticket.invalidate_recordset(["message_ids"])
+        messages = ticket.message_ids.filtered(lambda m: m.subject and "is resolved" in m.subject)
+        self.assertEqual(len(messages), 1)
+        self.assertIn(ticket.number, messages.subject)
+
+
+class TestTicketNumberConcurrency(BaseCase):
+    """Two real, concurrent transactions create tickets: numbers never collide."""
+
+    def test_concurrent_numbering(self):
+        db = get_db_name()
+        registry = Registry(db)
+        results, errors = {}, []
+        barrier = threading.Barrier(2)
+
+        def worker(key):
+            try:
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    barrier.wait(timeout=10)
+                    tickets = env["helpdesk.ticket"].create([
+                        {"name": f"Concurrent {key} {i}", "channel": "api"} for i in range(5)
+                    ])
+                    results[key] = tickets.mapped("number")
+                    barrier.wait(timeout=10)  # both transactions are open at the same time
+                    if key == "b":
+                        cr.rollback()  # a rolled back transaction leaves a gap, never a duplicate
+                        results[key] = []
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(key,)) for key in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        try:
+            self.assertFalse(errors, errors)
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT number, count(*) FROM helpdesk_ticket WHERE name LIKE 'Concurrent %%' "
+                    "GROUP BY company_id, number HAVING count(*) > 1"
+                )
+                self.assertEqual(cr.fetchall(), [], "duplicate ticket numbers")
+                cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE name LIKE 'Concurrent a %%'")
+                self.assertEqual(cr.fetchone()[0], 5)
+                cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE name LIKE 'Concurrent b %%'")
+                self.assertEqual(cr.fetchone()[0], 0)
+        finally:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["helpdesk.ticket"].with_context(active_test=False).search(
+                    [("name", "like", "Concurrent %")]
+                ).unlink()
