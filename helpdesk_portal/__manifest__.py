@@ -1,0 +1,32 @@
+{
+    "name": "Helpdesk Portal",
+    "summary": "Customer portal, public submission form and guest tracking for helpdesk tickets",
+    "version": "18.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "license": "LGPL-3",
+    "author": "Odoo Helpdesk",
+    "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
+    "depends": ["helpdesk_ticket"],
+    "data": [
+        "security/helpdesk_portal_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/helpdesk_portal_attempt_views.xml",
+        "views/helpdesk_portal_templates.xml",
+        "views/helpdesk_portal_public_templates.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/helpdesk_portal_demo.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "helpdesk_portal/static/src/scss/helpdesk_portal.scss",
+        ],
+        "web.assets_tests": [
+            "helpdesk_portal/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

@@ -1,0 +1,494 @@
+import base64
+import logging
+from collections import OrderedDict
+
+from werkzeug.urls import url_encode
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.osv import expression
+from odoo.tools import email_normalize, groupby as groupbyelem, plaintext2html
+
+from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+
+_logger = logging.getLogger(__name__)
+
+SUBJECT_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 20000
+NAME_MAX_LENGTH = 128
+# Honeypot: a field hidden from humans by CSS; bots that fill every input give themselves away.
+HONEYPOT_FIELD = "hp_website"
+RATING_VALUES = {"5", "3", "1"}
+
+
+class HelpdeskCustomerPortal(CustomerPortal):
+    _tickets_per_page = 20
+
+    # ------------------------------------------------------------------
+    # Portal home
+    # ------------------------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "helpdesk_ticket_count" in counters:
+            Ticket = request.env["helpdesk.ticket"]
+            values["helpdesk_ticket_count"] = (
+                Ticket.search_count(self._helpdesk_ticket_domain()) if Ticket.has_access("read") else 0
+            )
+        return values
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _helpdesk_ticket_domain(self):
+        """Tickets listed for the visitor: their own, their company's and those they follow.
+
+        The record rules of helpdesk.ticket apply on top of this domain."""
+        partner = request.env.user.partner_id
+        return [
+            "|", "|",
+            ("partner_id", "=", partner.id),
+            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ("message_partner_ids", "in", partner.ids),
+        ]
+
+    def _helpdesk_searchbar_sortings(self):
+        _ = request.env._
+        return {
+            "newest": {"label": _("Newest"), "order": "create_date desc, id desc"},
+            "update": {"label": _("Last Update"), "order": "write_date desc, id desc"},
+            "priority": {"label": _("Priority"), "order": "priority desc, create_date desc, id desc"},
+            "status": {"label": _("Status"), "order": "stage_id, create_date desc, id desc"},
+        }
+
+    def _helpdesk_searchbar_filters(self):
+        _ = request.env._
+        return OrderedDict([
+            ("all", {"label": _("All"), "domain": []}),
+            ("open", {"label": _("Open"), "domain": [("closed", "=", False)]}),
+            ("closed", {"label": _("Closed"), "domain": [("closed", "=", True)]}),
+        ])
+
+    def _helpdesk_searchbar_groupby(self):
+        _ = request.env._
+        return OrderedDict([
+            ("none", {"label": _("None"), "field": False}),
+            ("department", {"label": _("Department"), "field": "department_id"}),
+            ("status", {"label": _("Status"), "field": "stage_id"}),
+        ])
+
+    def _helpdesk_searchbar_inputs(self):
+        _ = request.env._
+        return {
+            "all": {"input": "all", "label": _("Search in Number and Subject")},
+            "number": {"input": "number", "label": _("Search in Number")},
+            "name": {"input": "name", "label": _("Search in Subject")},
+        }
+
+    def _helpdesk_search_domain(self, search_in, search):
+        if not search:
+            return []
+        if search_in == "number":
+            return [("number", "ilike", search)]
+        if search_in == "name":
+            return [("name", "ilike", search)]
+        return ["|", ("number", "ilike", search), ("name", "ilike", search)]
+
+    def _helpdesk_check_ticket(self, ticket_id, access_token=None):
+        """The ticket (sudo) if the visitor may access it (rules or valid token), else None."""
+        try:
+            return self._document_check_access("helpdesk.ticket", ticket_id, access_token)
+        except (AccessError, MissingError):
+            return None
+
+    def _helpdesk_denied(self, ticket_id, access_token=None):
+        """Answer for a ticket the visitor may not see: nothing about the ticket is shown."""
+        if access_token:
+            return request.not_found()
+        if request.env.user._is_public():
+            return request.redirect("/web/login?%s" % url_encode({"redirect": f"/my/tickets/{int(ticket_id)}"}))
+        return request.redirect("/my/tickets")
+
+    def _helpdesk_ticket_url(self, ticket_sudo, access_token=None, **params):
+        if access_token:
+            params["access_token"] = access_token
+        query = f"?{url_encode(params)}" if params else ""
+        return f"{ticket_sudo.access_url}{query}"
+
+    def _helpdesk_visitor_partner(self, ticket_sudo):
+        """Partner acting on the ticket: the logged-in user, else the ticket's customer
+        (a guest holding the ticket's access token)."""
+        if request.env.user._is_public():
+            return ticket_sudo.partner_id
+        return request.env.user.partner_id
+
+    def _helpdesk_config_int(self, key, default):
+        try:
+            return int(request.env["ir.config_parameter"].sudo().get_param(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    def _helpdesk_read_attachments(self, errors):
+        """Uploaded files of the form (several allowed), checked against the count and size limits."""
+        _ = request.env._
+        max_count = self._helpdesk_config_int("helpdesk_portal.attachment_max_count", 5)
+        max_size_mb = self._helpdesk_config_int("helpdesk_portal.attachment_max_size_mb", 10)
+        files = [f for f in request.httprequest.files.getlist("attachments") if f and f.filename]
+        if len(files) > max_count:
+            errors["attachments"] = _("You can attach at most %(count)s files.", count=max_count)
+            return []
+        attachments = []
+        for upload in files:
+            content = upload.read(max_size_mb * 1024 * 1024 + 1)
+            if len(content) > max_size_mb * 1024 * 1024:
+                errors["attachments"] = _(
+                    "The file %(name)s is larger than %(size)s MB.", name=upload.filename, size=max_size_mb
+                )
+                return []
+            attachments.append({"name": upload.filename, "raw": content, "mimetype": upload.mimetype})
+        return attachments
+
+    def _helpdesk_attach(self, ticket_sudo, attachments):
+        if not attachments:
+            return request.env["ir.attachment"]
+        return request.env["ir.attachment"].sudo().create([
+            {
+                "name": attachment["name"],
+                "datas": base64.b64encode(attachment["raw"]),
+                "res_model": "helpdesk.ticket",
+                "res_id": ticket_sudo.id,
+            }
+            for attachment in attachments
+        ])
+
+    def _helpdesk_published_departments(self):
+        Department = request.env["helpdesk.department"].sudo()
+        return Department.search([
+            ("portal_published", "=", True),
+            ("company_id", "in", request.env.companies.ids if not request.env.user._is_public()
+             else request.env.company.ids),
+        ])
+
+    def _helpdesk_validate_ticket_form(self, post, errors):
+        """Common fields of the portal and public forms. Returns the ticket values."""
+        _ = request.env._
+        departments = self._helpdesk_published_departments()
+        department = departments.browse()
+        department_id = post.get("department_id") or ""
+        if department_id.isdigit():
+            department = departments.filtered(lambda d: d.id == int(department_id))
+        if not department:
+            errors["department_id"] = _("Please choose a department.")
+        subject = (post.get("subject") or "").strip()
+        if not subject:
+            errors["subject"] = _("Please give your request a subject.")
+        elif len(subject) > SUBJECT_MAX_LENGTH:
+            errors["subject"] = _("The subject is limited to %(count)s characters.", count=SUBJECT_MAX_LENGTH)
+        description = (post.get("description") or "").strip()
+        if not description:
+            errors["description"] = _("Please describe your request.")
+        elif len(description) > DESCRIPTION_MAX_LENGTH:
+            errors["description"] = _(
+                "The description is limited to %(count)s characters.", count=DESCRIPTION_MAX_LENGTH
+            )
+        vals = {
+            "name": subject,
+            "description": plaintext2html(description),
+            "department_id": department.id,
+        }
+        type_id = post.get("type_id") or ""
+        if type_id.isdigit():
+            ticket_type = request.env["helpdesk.ticket.type"].sudo().search(
+                [("id", "=", int(type_id)), ("company_id", "in", [False] + department.company_id.ids)]
+            )
+            if ticket_type:
+                vals["type_id"] = ticket_type.id
+            else:
+                errors["type_id"] = _("Please choose a valid type.")
+        return vals
+
+    def _helpdesk_form_values(self, post, errors, **extra):
+        return {
+            "departments": self._helpdesk_published_departments(),
+            "ticket_types": request.env["helpdesk.ticket.type"].sudo().search([]),
+            "form": {k: v for k, v in post.items() if isinstance(v, str)},
+            "errors": errors,
+            "honeypot_field": HONEYPOT_FIELD,
+            "attachment_max_count": self._helpdesk_config_int("helpdesk_portal.attachment_max_count", 5),
+            "attachment_max_size_mb": self._helpdesk_config_int("helpdesk_portal.attachment_max_size_mb", 10),
+            **extra,
+        }
+
+    def _helpdesk_client_ip(self):
+        return request.httprequest.remote_addr or "unknown"
+
+    # ------------------------------------------------------------------
+    # /my/tickets
+    # ------------------------------------------------------------------
+    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_tickets(self, page=1, sortby=None, filterby=None, groupby=None, search=None, search_in="all", **kw):
+        values = self._prepare_portal_layout_values()
+        Ticket = request.env["helpdesk.ticket"]
+        sortings = self._helpdesk_searchbar_sortings()
+        filters = self._helpdesk_searchbar_filters()
+        groupbys = self._helpdesk_searchbar_groupby()
+        inputs = self._helpdesk_searchbar_inputs()
+        sortby = sortby if sortby in sortings else "newest"
+        filterby = filterby if filterby in filters else "all"
+        groupby = groupby if groupby in groupbys else "none"
+        search_in = search_in if search_in in inputs else "all"
+
+        domain = expression.AND([
+            self._helpdesk_ticket_domain(),
+            filters[filterby]["domain"],
+            self._helpdesk_search_domain(search_in, search),
+        ])
+        order = sortings[sortby]["order"]
+        group_field = groupbys[groupby]["field"]
+        if group_field:
+            order = f"{group_field}, {order}"
+
+        ticket_count = Ticket.search_count(domain) if Ticket.has_access("read") else 0
+        pager = portal_pager(
+            url="/my/tickets",
+            url_args={"sortby": sortby, "filterby": filterby, "groupby": groupby,
+                      "search": search, "search_in": search_in},
+            total=ticket_count,
+            page=page,
+            step=self._tickets_per_page,
+        )
+        tickets = Ticket.search(domain, order=order, limit=self._tickets_per_page, offset=pager["offset"])
+        request.session["my_tickets_history"] = tickets.ids[:100]
+        # the visitor may read these tickets (rules applied above): show them with their
+        # department, stage and agent names, prefetched for the whole page at once
+        tickets_sudo = tickets.sudo()
+        if group_field:
+            grouped_tickets = [
+                tickets_sudo.concat(*group) for _key, group in groupbyelem(tickets_sudo, lambda t: t[group_field])
+            ]
+        else:
+            grouped_tickets = [tickets_sudo] if tickets_sudo else []
+
+        values.update({
+            "page_name": "helpdesk_tickets",
+            "default_url": "/my/tickets",
+            "tickets": tickets_sudo,
+            "grouped_tickets": grouped_tickets,
+            "pager": pager,
+            "searchbar_sortings": sortings,
+            "searchbar_filters": filters,
+            "searchbar_groupby": groupbys,
+            "searchbar_inputs": inputs,
+            "sortby": sortby,
+            "filterby": filterby,
+            "groupby": groupby,
+            "search": search,
+            "search_in": search_in,
+        })
+        return request.render("helpdesk_portal.portal_my_tickets", values)
+
+    # ------------------------------------------------------------------
+    # /my/tickets/<id>
+    # ------------------------------------------------------------------
+    def _helpdesk_ticket_page_values(self, ticket_sudo, access_token, **kwargs):
+        ticket_sudo._portal_ensure_token()
+        attachments = ticket_sudo._portal_attachments()
+        attachments.generate_access_token()
+        values = {
+            "page_name": "helpdesk_ticket",
+            "ticket": ticket_sudo,
+            "attachments": attachments,
+            "can_close": ticket_sudo._portal_can_close(),
+            "can_reopen": ticket_sudo._portal_can_reopen(),
+            "reopen_deadline": ticket_sudo._portal_reopen_deadline(),
+            "can_rate": ticket_sudo._portal_can_rate(),
+            "last_rating": ticket_sudo._portal_last_rating(),
+            "message": kwargs.get("message"),
+            "error_message": kwargs.get("error_message"),
+            "ticket_access_token": access_token,
+        }
+        values = self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_tickets_history", False, **kwargs
+        )
+        # the chatter always works with the ticket's token (the visitor has access already)
+        values["token"] = ticket_sudo.access_token
+        return values
+
+    @http.route(["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
+    def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+        ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
+        if not ticket_sudo:
+            return self._helpdesk_denied(ticket_id, access_token)
+        _ = request.env._
+        messages = {
+            "closed": _("Your ticket has been closed. Thank you!"),
+            "reopened": _("Your ticket has been reopened."),
+            "rated": _("Thank you for your feedback!"),
+            "created": _("Your ticket has been created."),
+        }
+        errors = {
+            "cannot_close": _("This ticket cannot be closed."),
+            "cannot_reopen": _("This ticket can no longer be reopened. Please submit a new ticket."),
+            "cannot_rate": _("This ticket cannot be rated."),
+            "bad_rating": _("Please choose a rating."),
+        }
+        values = self._helpdesk_ticket_page_values(
+            ticket_sudo, access_token,
+            message=messages.get(kw.get("message")), error_message=errors.get(kw.get("error")),
+            **{k: v for k, v in kw.items() if k in ("pid", "hash")},
+        )
+        return request.render("helpdesk_portal.portal_my_ticket", values)
+
+    @http.route(["/my/tickets/<int:ticket_id>/close"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_ticket_close(self, ticket_id, access_token=None, **kw):
+        ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
+        if not ticket_sudo:
+            return self._helpdesk_denied(ticket_id, access_token)
+        if not ticket_sudo._portal_can_close():
+            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_close"))
+        partner = self._helpdesk_visitor_partner(ticket_sudo)
+        ticket_sudo.action_close()
+        ticket_sudo.message_post(
+            body=request.env._("Closed by the customer from the portal."),
+            author_id=partner.id or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="closed"))
+
+    @http.route(["/my/tickets/<int:ticket_id>/reopen"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_ticket_reopen(self, ticket_id, access_token=None, **kw):
+        ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
+        if not ticket_sudo:
+            return self._helpdesk_denied(ticket_id, access_token)
+        if not ticket_sudo._portal_can_reopen():
+            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
+        ticket_sudo.action_reopen()
+        return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="reopened"))
+
+    @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_ticket_rate(self, ticket_id, access_token=None, rating=None, feedback=None, **kw):
+        ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
+        if not ticket_sudo:
+            return self._helpdesk_denied(ticket_id, access_token)
+        if not ticket_sudo._portal_can_rate():
+            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_rate"))
+        if rating not in RATING_VALUES:
+            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="bad_rating"))
+        partner = self._helpdesk_visitor_partner(ticket_sudo)
+        token = ticket_sudo._rating_get_access_token(partner=partner)
+        ticket_sudo.rating_apply(
+            int(rating), token=token, feedback=(feedback or "").strip()[:DESCRIPTION_MAX_LENGTH],
+            subtype_xmlid="helpdesk_ticket.mt_ticket_rating",
+        )
+        return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="rated"))
+
+    # ------------------------------------------------------------------
+    # /my/tickets/new (logged-in customers)
+    # ------------------------------------------------------------------
+    @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
+    def portal_ticket_new(self, **post):
+        values = self._prepare_portal_layout_values()
+        values["page_name"] = "helpdesk_ticket_new"
+        errors = {}
+        if request.httprequest.method == "POST":
+            vals = self._helpdesk_validate_ticket_form(post, errors)
+            attachments = self._helpdesk_read_attachments(errors)
+            if not errors:
+                partner = request.env.user.partner_id
+                vals.update({"partner_id": partner.id, "channel": "portal"})
+                try:
+                    # portal users have no create right on tickets: the form was validated
+                    # above and the customer is the logged-in user
+                    ticket_sudo = request.env["helpdesk.ticket"].sudo().create(vals)
+                except (UserError, ValidationError) as error:
+                    errors["form"] = str(error)
+                else:
+                    self._helpdesk_attach(ticket_sudo, attachments)
+                    return request.redirect(self._helpdesk_ticket_url(ticket_sudo, message="created"))
+        values.update(self._helpdesk_form_values(post, errors))
+        return request.render("helpdesk_portal.portal_ticket_new", values)
+
+    # ------------------------------------------------------------------
+    # Public form /helpdesk/submit
+    # ------------------------------------------------------------------
+    @http.route(["/helpdesk/submit"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    def helpdesk_public_submit(self, **post):
+        _ = request.env._
+        errors = {}
+        if request.httprequest.method == "POST":
+            if post.get(HONEYPOT_FIELD):
+                # a bot filled the hidden field: pretend it worked, create nothing
+                _logger.info("helpdesk_portal: public form honeypot triggered from %s", self._helpdesk_client_ip())
+                return request.render("helpdesk_portal.public_ticket_thanks", {"ticket_number": False})
+            name = (post.get("name") or "").strip()
+            email = (post.get("email") or "").strip()
+            if not name:
+                errors["name"] = _("Please enter your name.")
+            elif len(name) > NAME_MAX_LENGTH:
+                errors["name"] = _("The name is limited to %(count)s characters.", count=NAME_MAX_LENGTH)
+            normalized = email_normalize(email)
+            if not normalized:
+                errors["email"] = _("Please enter a valid email address.")
+            vals = self._helpdesk_validate_ticket_form(post, errors)
+            attachments = self._helpdesk_read_attachments(errors)
+            if not errors:
+                Attempt = request.env["helpdesk.portal.attempt"].sudo()
+                checks = [("submit_ip", self._helpdesk_client_ip()), ("submit_email", normalized)]
+                if Attempt._is_blocked(checks):
+                    errors["form"] = _(
+                        "Too many requests were sent from this address or for this email. "
+                        "Please try again later."
+                    )
+                else:
+                    partner = request.env["res.partner"].sudo()._helpdesk_find_or_create_partner(email, name)
+                    vals.update({
+                        "partner_id": partner.id,
+                        "partner_name": name,
+                        "partner_email": email,
+                        "channel": "web",
+                    })
+                    try:
+                        ticket_sudo = request.env["helpdesk.ticket"].sudo().create(vals)
+                    except (UserError, ValidationError) as error:
+                        errors["form"] = str(error)
+                    else:
+                        self._helpdesk_attach(ticket_sudo, attachments)
+                        Attempt._register(checks)
+                        return request.render(
+                            "helpdesk_portal.public_ticket_thanks",
+                            {"ticket_number": ticket_sudo.number, "email": normalized},
+                        )
+        values = self._helpdesk_form_values(post, errors, page_name="helpdesk_submit")
+        return request.render("helpdesk_portal.public_ticket_submit", values)
+
+    # ------------------------------------------------------------------
+    # Guest tracking /helpdesk/track
+    # ------------------------------------------------------------------
+    @http.route(["/helpdesk/track"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    def helpdesk_track(self, number=None, email=None, **kw):
+        _ = request.env._
+        error = None
+        if request.httprequest.method == "POST":
+            number = (number or "").strip()
+            email = (email or "").strip()
+            Attempt = request.env["helpdesk.portal.attempt"].sudo()
+            checks = [("track_ip", self._helpdesk_client_ip()), ("track_number", number.upper())]
+            if not number or not email:
+                error = _("Please enter your ticket number and your email address.")
+            elif Attempt._is_blocked(checks):
+                error = _("Too many attempts. Please wait a few minutes and try again.")
+            else:
+                ticket_sudo = request.env["helpdesk.ticket"]._portal_find_for_tracking(number, email)
+                if ticket_sudo:
+                    ticket_sudo._portal_ensure_token()
+                    return request.redirect(ticket_sudo.get_portal_url())
+                Attempt._register(checks)
+                error = _("We could not find a ticket with this number and email address.")
+        values = {
+            "page_name": "helpdesk_track",
+            "number": number or "",
+            "email": email or "",
+            "error": error,
+        }
+        return request.render("helpdesk_portal.public_ticket_track", values)

@@ -1,0 +1,2 @@
+from . import helpdesk_portal_attempt
+from . import helpdesk_ticket
