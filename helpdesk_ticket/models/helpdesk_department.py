@@ -1,4 +1,8 @@
+import random
+from datetime import datetime
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class HelpdeskDepartment(models.Model):
@@ -72,6 +76,15 @@ class HelpdeskDepartment(models.Model):
         help="A customer reply within this many days of closing reopens the ticket; "
         "a later reply opens a new ticket linked to the old one.",
     )
+    last_assigned_user_id = fields.Many2one(
+        "res.users", string="Last Auto-assigned Agent", readonly=True, copy=False,
+        help="Round-robin pointer: the agent who received the last automatically assigned ticket.",
+    )
+    assignment_counter = fields.Integer(
+        readonly=True, copy=False,
+        help="Technical: incremented on every automatic assignment so that concurrent assignments "
+        "in the same department are serialized.",
+    )
     ticket_ids = fields.One2many("helpdesk.ticket", "department_id", string="Tickets")
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
@@ -111,10 +124,101 @@ class HelpdeskDepartment(models.Model):
         the department's assignment method, or an empty recordset.
 
         The department row is locked for the rest of the transaction so that two
-        workers assigning in the same department choose one after the other.
+        workers assigning in the same department choose one after the other; the
+        row is also updated, so that a transaction whose snapshot predates another
+        assignment fails with a serialization error (and is retried by Odoo)
+        instead of choosing from stale data.
         """
         self.ensure_one()
-        return self.env["res.users"]
+        Users = self.env["res.users"]
+        if self.assignment_method == "manual":
+            return Users
+        # Assignment reads the workload of every member and moves the round-robin
+        # pointer: internal bookkeeping done on behalf of whoever creates the ticket
+        # (possibly a portal or public user), who only gets the chosen agent back.
+        department = self.sudo()
+        department._lock_for_assignment()
+        candidates = department._assignment_candidates(ticket.sudo())
+        if not candidates:
+            return Users
+        pick = getattr(department, f"_assign_pick_{department.assignment_method}")
+        agent = pick(ticket.sudo(), candidates)
+        if not agent:
+            return Users
+        department.write({
+            "last_assigned_user_id": agent.id,
+            "assignment_counter": department.assignment_counter + 1,
+        })
+        return Users.browse(agent.id)
+
+    def _lock_for_assignment(self):
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT id FROM helpdesk_department WHERE id = %s FOR UPDATE", self.id)
+        )
+        self.invalidate_recordset(["last_assigned_user_id", "assignment_counter"])
+
+    def _assignment_candidates(self, ticket):
+        """Members who may receive ``ticket``, ordered by id: active internal users of the
+        ticket's company, online only when the method or the department requires it."""
+        self.ensure_one()
+        company = ticket.company_id or self.company_id
+        members = self.member_ids.filtered(
+            lambda user: user.active and not user.share and company in user.company_ids
+        )
+        if self.assign_only_online or self.assignment_method == "random_online":
+            members = members.filtered(lambda user: user._is_user_available())
+        return members.sorted("id")
+
+    def _open_ticket_counts(self, users):
+        """Open tickets assigned to each of ``users``, in every department (their workload)."""
+        groups = self.env["helpdesk.ticket"].sudo()._read_group(
+            [("user_id", "in", users.ids), ("closed", "=", False)], ["user_id"], ["__count"]
+        )
+        return {user.id: count for user, count in groups}
+
+    def _last_assignment_keys(self, users):
+        """Sort key of each user's last assignment (oldest first; never assigned first)."""
+        groups = self.env["helpdesk.ticket"].sudo().with_context(active_test=False)._read_group(
+            [("user_id", "in", users.ids)], ["user_id"], ["date_assigned:max", "id:max"]
+        )
+        keys = {user.id: (date or datetime.min, last_id or 0) for user, date, last_id in groups}
+        return {user.id: keys.get(user.id, (datetime.min, 0)) for user in users}
+
+    def _assign_pick_round_robin(self, ticket, candidates):
+        last = self.last_assigned_user_id
+        following = candidates.filtered(lambda user: user.id > last.id)
+        return (following or candidates)[0]
+
+    def _assign_pick_balanced(self, ticket, candidates):
+        counts = self._open_ticket_counts(candidates)
+        idle = self._last_assignment_keys(candidates)
+        return min(candidates, key=lambda user: (counts.get(user.id, 0), idle[user.id], user.id))
+
+    def _assign_pick_longest_idle(self, ticket, candidates):
+        idle = self._last_assignment_keys(candidates)
+        return min(candidates, key=lambda user: (idle[user.id], user.id))
+
+    def _assign_pick_sticky(self, ticket, candidates):
+        """The agent of the customer's company's latest handled ticket, if still a
+        candidate; otherwise the balanced choice."""
+        commercial = ticket.commercial_partner_id
+        if commercial:
+            previous = self.env["helpdesk.ticket"].sudo().with_context(active_test=False).search(
+                [
+                    ("commercial_partner_id", "=", commercial.id),
+                    ("user_id", "!=", False),
+                    ("id", "!=", ticket.id),
+                ],
+                order="id desc",
+                limit=1,
+            )
+            if previous.user_id in candidates:
+                return previous.user_id
+        return self._assign_pick_balanced(ticket, candidates)
+
+    def _assign_pick_random_online(self, ticket, candidates):
+        return random.choice(candidates)
 
     # ------------------------------------------------------------------
     # Actions

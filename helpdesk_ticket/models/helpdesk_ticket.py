@@ -102,6 +102,18 @@ class HelpdeskTicket(models.Model):
         "Closed on", compute="_compute_date_closed", store=True, readonly=True, copy=False, index=True
     )
     reopen_count = fields.Integer("Reopened", readonly=True, copy=False, default=0)
+    date_last_stage_update = fields.Datetime(
+        "Last Stage Update", compute="_compute_date_last_stage_update", store=True, readonly=True,
+        copy=False, index=True,
+        help="When the ticket entered its current stage (used by the time rules, e.g. closing "
+        "tickets left waiting on the customer).",
+    )
+    date_agent_idle_since = fields.Datetime(
+        "No Agent Reply Since", compute="_compute_date_agent_idle_since", store=True, readonly=True,
+        copy=False,
+        help="Last agent message, or the assignment if the agent has not written since: the "
+        "reminder time rule counts from this date.",
+    )
 
     # customer panel on the form
     partner_ticket_ids = fields.Many2many(
@@ -174,6 +186,16 @@ class HelpdeskTicket(models.Model):
                 ticket.date_closed = ticket.date_closed or now
             else:
                 ticket.date_closed = False
+
+    @api.depends("stage_id")
+    def _compute_date_last_stage_update(self):
+        self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends("date_last_agent_message", "date_assigned")
+    def _compute_date_agent_idle_since(self):
+        for ticket in self:
+            dates = [d for d in (ticket.date_last_agent_message, ticket.date_assigned) if d]
+            ticket.date_agent_idle_since = max(dates) if dates else False
 
     @api.depends("partner_id")
     def _compute_partner_history(self):
@@ -289,7 +311,33 @@ class HelpdeskTicket(models.Model):
         self.filtered(lambda t: not t.user_id and t.department_id and not t.closed)._auto_assign()
 
     def _apply_routing_rules(self):
-        """Hook: apply the routing rules to new tickets (see helpdesk.routing.rule)."""
+        """Apply the routing rules (helpdesk.routing.rule) to new tickets, in sequence.
+
+        Each applied rule is logged in the chatter. Rules are read as superuser (they are
+        configuration, evaluated for any channel, including portal and public users); the
+        resulting changes are written with the creator's rights."""
+        Rule = self.env["helpdesk.routing.rule"]
+        rules_by_company = {}
+        for ticket in self:
+            company = ticket.company_id
+            if company.id not in rules_by_company:
+                rules_by_company[company.id] = Rule._rules_for_company(company)
+            rules = rules_by_company[company.id]
+            if not rules:
+                continue
+            data = Rule._prepare_match_data(
+                ticket.name, ticket.description, ticket.partner_email or ticket.partner_id.email,
+                ticket.channel, ticket.department_id.id,
+            )
+            applied, values = rules._evaluate(data)
+            if not applied:
+                continue
+            if ticket.user_id:
+                values.pop("user_id", None)
+            if values:
+                ticket.write(values)
+            # the log is the system's: the creator may not follow (hence read) the routed ticket
+            ticket.sudo().message_post(body=applied._log_message(), subtype_xmlid="mail.mt_note")
         return True
 
     def _auto_assign(self):
@@ -480,6 +528,15 @@ class HelpdeskTicket(models.Model):
             else:
                 vals = {"date_last_customer_message": message.date}
             ticket.write(vals)
+
+    def _recompute_message_dates(self):
+        """Rebuild first-response / last-message dates from the chatter history
+        (demo data, imported tickets)."""
+        messages = self.env["mail.message"].sudo().search(
+            [("model", "=", self._name), ("res_id", "in", self.ids)], order="date, id"
+        )
+        for message in messages:
+            self.browse(message.res_id)._update_message_dates(message)
 
     def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
         groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)

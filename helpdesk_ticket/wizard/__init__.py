@@ -1,0 +1,3 @@
+from . import helpdesk_routing_rule_test
+from . import helpdesk_ticket_transfer
+from . import helpdesk_ticket_merge
