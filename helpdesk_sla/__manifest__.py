@@ -8,7 +8,17 @@
     "author": "Odoo Helpdesk",
     "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
     "depends": ["helpdesk_ticket"],
-    "data": [],
-    "demo": [],
+    "data": [
+        "security/helpdesk_sla_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/helpdesk_sla_policy_views.xml",
+        "views/helpdesk_ticket_sla_views.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/helpdesk_sla_demo.xml",
+    ],
     "installable": True,
 }

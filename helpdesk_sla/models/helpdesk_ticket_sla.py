@@ -1,0 +1,354 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_datetime
+
+from odoo.addons.helpdesk_sla.tools import business_time as bt
+
+_logger = logging.getLogger(__name__)
+
+TARGETS = [
+    ("first_response", "First Response"),
+    ("next_response", "Next Response"),
+    ("resolution", "Resolution"),
+]
+STATUSES = [
+    ("ongoing", "Ongoing"),
+    ("paused", "Paused"),
+    ("reached", "Reached"),
+    ("failed", "Failed"),
+]
+OPEN_STATUSES = ("ongoing", "paused")
+
+
+class HelpdeskTicketSla(models.Model):
+    _name = "helpdesk.ticket.sla"
+    _description = "Helpdesk Ticket SLA Line"
+    _order = "deadline, id"
+    _rec_name = "policy_id"
+
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one("helpdesk.sla.policy", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    department_id = fields.Many2one(related="ticket_id.department_id", store=True, index=True)
+    target = fields.Selection(TARGETS, required=True, index=True)
+    target_hours = fields.Float("Target (working hours)", required=True)
+    start_date = fields.Datetime("Started on", required=True, help="Start event of the clock.")
+    deadline = fields.Datetime(index=True, help="Moves by the working hours spent paused.")
+    warning_date = fields.Datetime("Warning on", index=True)
+    reached_date = fields.Datetime("Reached on", index=True)
+    status = fields.Selection(STATUSES, required=True, default="ongoing", index=True)
+    paused_hours = fields.Float("Paused (working hours)", default=0.0)
+    pause_start = fields.Datetime("Paused since")
+    warning_sent = fields.Boolean(help="The warning was sent (at most once).")
+    escalated = fields.Boolean(help="The breach was handled (escalation done at most once).")
+    remaining_hours = fields.Float(
+        "Remaining (working hours)", compute="_compute_remaining_hours",
+        help="Working hours left before the deadline; negative when late.",
+    )
+
+    def init(self):
+        # one clock per policy and target (first response, resolution); one open
+        # next-response clock per policy: also holds with concurrent workers
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS helpdesk_ticket_sla_unique_target
+                ON helpdesk_ticket_sla (ticket_id, policy_id, target)
+             WHERE target != 'next_response'
+        """)
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS helpdesk_ticket_sla_unique_open_next
+                ON helpdesk_ticket_sla (ticket_id, policy_id)
+             WHERE target = 'next_response' AND status IN ('ongoing', 'paused')
+        """)
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS helpdesk_ticket_sla_due_idx
+                ON helpdesk_ticket_sla (deadline) WHERE status = 'ongoing'
+        """)
+
+    @api.depends("policy_id", "target")
+    def _compute_display_name(self):
+        labels = dict(self._fields["target"]._description_selection(self.env))
+        for line in self:
+            line.display_name = f"{line.policy_id.name}: {labels.get(line.target, '')}"
+
+    @api.depends_context("uid")
+    @api.depends("deadline", "status", "pause_start")
+    def _compute_remaining_hours(self):
+        calendars = self._calendars()
+        now = fields.Datetime.now()
+        for line in self:
+            cal = calendars[line.department_id.id]
+            if line.status not in OPEN_STATUSES or not line.deadline:
+                line.remaining_hours = 0.0
+                continue
+            reference = line.pause_start if line.status == "paused" and line.pause_start else now
+            if reference <= line.deadline:
+                line.remaining_hours = bt.working_hours_between(cal, reference, line.deadline)
+            else:
+                line.remaining_hours = -bt.working_hours_between(cal, line.deadline, reference)
+
+    # ------------------------------------------------------------------
+    # Business time
+    # ------------------------------------------------------------------
+    def _calendars(self, departments=None):
+        """{department id: BusinessCalendar} of the lines' departments (or of
+        ``departments``), one read per calendar."""
+        departments = (departments if departments is not None else self.department_id).sudo()
+        by_calendar = {}
+        result = {False: bt.ALWAYS_OPEN}
+        for department in departments:
+            calendar = department.resource_calendar_id
+            if calendar.id not in by_calendar:
+                by_calendar[calendar.id] = bt.calendar_from_record(calendar, department.company_id)
+            result[department.id] = by_calendar[calendar.id]
+        return result
+
+    @api.model
+    def _schedule_values(self, cal, start, hours, paused_hours, warning_percent):
+        """Deadline and warning date of a clock (see business_time.deadline_with_pauses)."""
+        try:
+            deadline = bt.add_working_hours(cal, start, hours + paused_hours)
+            warning = False
+            if warning_percent:
+                warning = bt.add_working_hours(cal, start, hours * warning_percent / 100.0 + paused_hours)
+        except ValueError:
+            _logger.warning("SLA: calendar without working time, no deadline computed.")
+            deadline = warning = False
+        return {"deadline": deadline, "warning_date": warning}
+
+    def _reschedule(self, calendars=None):
+        calendars = calendars or self._calendars()
+        for line in self:
+            line.write(self._schedule_values(
+                calendars[line.department_id.id], line.start_date, line.target_hours,
+                line.paused_hours, line.policy_id.warning_percent,
+            ))
+
+    def _sync_targets_from_policy(self):
+        for line in self:
+            hours = line.policy_id[f"{line.target}_hours"]
+            if hours > 0:
+                line.target_hours = hours
+        self._reschedule()
+
+    # ------------------------------------------------------------------
+    # Clock events (called by helpdesk.ticket, in sudo after the ticket write)
+    # ------------------------------------------------------------------
+    def _pause(self, now):
+        self.filtered(lambda line: line.status == "ongoing").write({"status": "paused", "pause_start": now})
+
+    def _resume(self, now, calendars=None):
+        """Paused lines restart: the working hours spent paused push the deadline."""
+        calendars = calendars or self._calendars()
+        for line in self.filtered(lambda line: line.status == "paused"):
+            cal = calendars[line.department_id.id]
+            paused = bt.working_hours_between(cal, line.pause_start or now, now)
+            line.write({"status": "ongoing", "pause_start": False, "paused_hours": line.paused_hours + paused})
+        self._reschedule(calendars)
+
+    def _reach(self, when, calendars=None):
+        """Stop the clocks at ``when``: reached in time, or failed (a failed
+        line stays failed; its reached date is still recorded)."""
+        calendars = calendars or self._calendars()
+        for line in self:
+            if line.status == "paused":
+                cal = calendars[line.department_id.id]
+                paused = bt.working_hours_between(cal, line.pause_start or when, when)
+                line.write({"status": "ongoing", "pause_start": False, "paused_hours": line.paused_hours + paused})
+                line._reschedule(calendars)
+            if line.status == "ongoing":
+                status = "reached" if not line.deadline or when <= line.deadline else "failed"
+                line.write({"status": status, "reached_date": when})
+            elif line.status == "failed" and not line.reached_date:
+                line.reached_date = when
+
+    def _reopen(self, now, waiting, calendars=None):
+        """Reached resolution lines resume with the working time they had left."""
+        calendars = calendars or self._calendars()
+        for line in self.filtered(lambda line: line.status == "reached"):
+            cal = calendars[line.department_id.id]
+            closed_hours = bt.working_hours_between(cal, line.reached_date or now, now)
+            line.write({
+                "status": "paused" if waiting else "ongoing",
+                "pause_start": now if waiting else False,
+                "reached_date": False,
+                "paused_hours": line.paused_hours + closed_hours,
+            })
+            line._reschedule(calendars)
+
+    # ------------------------------------------------------------------
+    # Cron: failures, warnings, escalations
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._schedule_cron()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "deadline" in vals or "warning_date" in vals or vals.get("status") == "ongoing":
+            self._schedule_cron()
+        return res
+
+    def _schedule_cron(self):
+        """Make sure the cron runs at the nearest warning or deadline of these
+        lines: a trigger is added unless an earlier one is already pending (the
+        run at that trigger re-schedules for what comes next)."""
+        moments = []
+        for line in self:
+            if line.status != "ongoing":
+                continue
+            if line.warning_date and not line.warning_sent:
+                moments.append(line.warning_date)
+            if line.deadline:
+                moments.append(line.deadline)
+        if moments:
+            self._trigger_cron_at(min(moments))
+
+    @api.model
+    def _trigger_cron_at(self, at):
+        cron = self.env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check", raise_if_not_found=False)
+        if not cron:
+            return
+        self.env.cr.execute(
+            "SELECT min(call_at) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id]
+        )
+        pending = self.env.cr.fetchone()[0]
+        if pending and pending <= at:
+            return
+        cron.sudo()._trigger(at=at)
+
+    @api.model
+    def _next_event(self):
+        """Nearest upcoming warning or deadline of the open lines (one query)."""
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT least(
+                (SELECT min(deadline) FROM helpdesk_ticket_sla WHERE status = 'ongoing'),
+                (SELECT min(warning_date) FROM helpdesk_ticket_sla
+                  WHERE status = 'ongoing' AND NOT coalesce(warning_sent, false))
+            )
+        """)
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _cron_check(self, batch_size=1000):
+        """Mark the lines past their deadline failed (and escalate them) and send
+        the warnings, once each.
+
+        Set-based: two queries select the due lines (``SKIP LOCKED``: a line being
+        handled by another worker is left to it), then each action runs once on
+        the whole batch. Idempotent: a failed line is no longer ``ongoing`` and a
+        warned line has ``warning_sent``, so a second run finds nothing."""
+        now = fields.Datetime.now()
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("""
+            SELECT id FROM helpdesk_ticket_sla
+             WHERE status = 'ongoing' AND deadline <= %s
+             ORDER BY deadline, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+        """, [now, batch_size])
+        failed = self.browse([row[0] for row in cr.fetchall()])
+        cr.execute("""
+            SELECT id FROM helpdesk_ticket_sla
+             WHERE status = 'ongoing' AND NOT coalesce(warning_sent, false)
+               AND warning_date <= %s AND deadline > %s
+             ORDER BY warning_date, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+        """, [now, now, batch_size])
+        warned = self.browse([row[0] for row in cr.fetchall()])
+        if failed:
+            failed.write({"status": "failed", "warning_sent": True, "escalated": True})
+            failed._escalate()
+        if warned:
+            warned.write({"warning_sent": True})
+            warned._send_warnings()
+        cr.execute("""
+            SELECT count(*) FROM helpdesk_ticket_sla
+             WHERE status = 'ongoing'
+               AND (deadline <= %s OR (NOT coalesce(warning_sent, false) AND warning_date <= %s))
+        """, [now, now])
+        remaining = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(failed) + len(warned), remaining=remaining)
+        next_event = self._next_event()
+        if next_event and not remaining:
+            self._trigger_cron_at(max(next_event, now))
+        return len(failed), len(warned)
+
+    def _line_summary(self):
+        labels = dict(self._fields["target"]._description_selection(self.env))
+        return ", ".join(
+            f"{labels[line.target]} ({line.policy_id.name}, {format_datetime(self.env, line.deadline)})"
+            for line in self
+        )
+
+    def _log_on_tickets(self, title):
+        bodies = {}
+        for ticket, lines in self.grouped("ticket_id").items():
+            bodies[ticket.id] = Markup("<p><b>%s</b> %s</p>") % (title, lines._line_summary())
+        self.ticket_id._message_log_batch(bodies)
+
+    def _notify_departments(self, title, recipients_of):
+        """One message per department listing its tickets, notifying
+        ``recipients_of(department, tickets)`` (res.partner)."""
+        for department, lines in self.grouped("department_id").items():
+            if not department:
+                continue
+            tickets = lines.ticket_id
+            partners = recipients_of(department, lines)
+            if not partners:
+                continue
+            items = Markup("").join(
+                Markup("<li>%s: %s</li>") % (ticket._get_html_link(title=ticket.display_name),
+                                              lines.filtered(lambda l: l.ticket_id == ticket)._line_summary())
+                for ticket in tickets
+            )
+            department.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>") % (title, items),
+                partner_ids=partners.ids,
+                subtype_xmlid="mail.mt_note",
+                message_type="notification",
+            )
+
+    def _send_warnings(self):
+        title = self.env._("SLA at risk:")
+        self._log_on_tickets(title)
+
+        def assignees(department, lines):
+            users = lines.ticket_id.user_id or department.manager_id
+            return users.partner_id
+
+        self._notify_departments(self.env._("SLA targets close to their deadline"), assignees)
+
+    def _escalate(self):
+        """Escalation actions of the failed lines' policies, grouped: one write per
+        policy action whatever the number of tickets; tracking messages are
+        replaced by one batch log."""
+        Ticket = self.env["helpdesk.ticket"].with_context(
+            tracking_disable=True, mail_auto_subscribe_no_notify=True, mail_notrack=True
+        )
+        for policy, lines in self.grouped("policy_id").items():
+            tickets = Ticket.browse(lines.ticket_id.ids)
+            if policy.escalate_priority:
+                tickets.filtered(lambda t: t.priority < policy.escalate_priority).write(
+                    {"priority": policy.escalate_priority}
+                )
+            if policy.escalate_user_id:
+                tickets.filtered(lambda t: t.user_id != policy.escalate_user_id).write(
+                    {"user_id": policy.escalate_user_id.id}
+                )
+        self._log_on_tickets(self.env._("SLA failed:"))
+
+        def managers(department, lines):
+            notify = lines.filtered(lambda l: l.policy_id.escalate_notify_manager)
+            if not notify or not department.manager_id:
+                return self.env["res.partner"]
+            return department.manager_id.partner_id
+
+        self._notify_departments(self.env._("SLA targets missed"), managers)
