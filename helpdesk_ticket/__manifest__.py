@@ -10,6 +10,7 @@
     "data": [
         "security/helpdesk_ticket_security.xml",
         "security/ir.model.access.csv",
+        "security/helpdesk_article_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/helpdesk_stage_data.xml",
@@ -27,6 +28,10 @@
         "wizard/helpdesk_routing_rule_test_views.xml",
         "wizard/helpdesk_ticket_transfer_views.xml",
         "wizard/helpdesk_ticket_merge_views.xml",
+        "wizard/helpdesk_article_insert_views.xml",
+        "views/helpdesk_article_views.xml",
+        "views/helpdesk_ticket_schedule_views.xml",
+        "data/helpdesk_ticket_schedule_cron.xml",
         "views/menus.xml",
     ],
     "demo": [

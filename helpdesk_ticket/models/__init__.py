@@ -6,3 +6,6 @@ from . import helpdesk_ticket
 from . import res_partner
 from . import crm_lead
 from . import helpdesk_routing_rule
+from . import helpdesk_article
+from . import helpdesk_article_vote
+from . import helpdesk_ticket_schedule

@@ -6,3 +6,5 @@ from . import test_routing
 from . import test_assignment
 from . import test_transfer_merge
 from . import test_time_rules
+from . import test_article
+from . import test_ticket_schedule
