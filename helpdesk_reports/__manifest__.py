@@ -1,0 +1,22 @@
+{
+    "name": "Helpdesk Reports",
+    "summary": "Ticket analysis (pivot, graph), overview KPIs, agent performance and ratings analysis",
+    "version": "18.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "license": "LGPL-3",
+    "author": "Odoo Helpdesk",
+    "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
+    "depends": ["helpdesk_ticket", "helpdesk_sla"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/helpdesk_reports_security.xml",
+        "views/helpdesk_ticket_analysis_views.xml",
+        "views/rating_rating_views.xml",
+        "views/helpdesk_department_views.xml",
+        "views/helpdesk_performance_views.xml",
+        "data/ir_filters_data.xml",
+        "views/menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+}
