@@ -10,11 +10,14 @@
     "data": [
         "security/helpdesk_portal_security.xml",
         "security/ir.model.access.csv",
+        "security/helpdesk_kb_security.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/helpdesk_portal_attempt_views.xml",
         "views/helpdesk_portal_templates.xml",
         "views/helpdesk_portal_public_templates.xml",
+        "views/helpdesk_kb_templates.xml",
+        "views/helpdesk_kb_report_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -23,6 +26,7 @@
     "assets": {
         "web.assets_frontend": [
             "helpdesk_portal/static/src/scss/helpdesk_portal.scss",
+            "helpdesk_portal/static/src/js/helpdesk_kb_suggestions.js",
         ],
         "web.assets_tests": [
             "helpdesk_portal/static/tests/tours/*.js",

@@ -264,7 +264,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
         tickets_sudo = tickets.sudo()
         if group_field:
             grouped_tickets = [
-                tickets_sudo.concat(*group) for _key, group in groupbyelem(tickets_sudo, lambda t: t[group_field])
+                tickets_sudo.browse([ticket.id for ticket in group]).with_prefetch(tickets_sudo._prefetch_ids)
+                for _key, group in groupbyelem(tickets_sudo, lambda t: t[group_field])
             ]
         else:
             grouped_tickets = [tickets_sudo] if tickets_sudo else []
@@ -454,7 +455,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
                         errors["form"] = str(error)
                     else:
                         self._helpdesk_attach(ticket_sudo, attachments)
-                        Attempt._register(checks)
+                        Attempt._record_attempts(checks)
                         return request.render(
                             "helpdesk_portal.public_ticket_thanks",
                             {"ticket_number": ticket_sudo.number, "email": normalized},
@@ -483,7 +484,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 if ticket_sudo:
                     ticket_sudo._portal_ensure_token()
                     return request.redirect(ticket_sudo.get_portal_url())
-                Attempt._register(checks)
+                Attempt._record_attempts(checks)
                 error = _("We could not find a ticket with this number and email address.")
         values = {
             "page_name": "helpdesk_track",

@@ -90,7 +90,7 @@ class HelpdeskPortalAttempt(models.Model):
         return False
 
     @api.model
-    def _register(self, checks):
+    def _record_attempts(self, checks):
         """Count one attempt for each ``(kind, value)`` of ``checks``."""
         vals_list = [
             {"kind": kind, "key": self._hash_key(kind, value)} for kind, value in checks if value

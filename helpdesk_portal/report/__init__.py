@@ -1,0 +1,1 @@
+from . import helpdesk_kb_deflection_report

@@ -1,0 +1,4 @@
+from . import test_portal_security
+from . import test_portal_flows
+from . import test_portal_query_count
+from . import test_portal_tour
