@@ -42,8 +42,8 @@ class HelpdeskTicketTransfer(models.TransientModel):
                 ticket._auto_assign()
             body = Markup("<p>%s</p><p>%s</p>") % (
                 self.env._(
-                    "Transferred from %(source)s to %(target)s.",
-                    source=source.display_name or self.env._("no department"), target=target.display_name,
+                    "Transferred from %(origin)s to %(destination)s.",
+                    origin=source.display_name or self.env._("no department"), destination=target.display_name,
                 ),
                 self.env._("Reason: %s", self.reason),
             )
