@@ -96,7 +96,7 @@ class HelpdeskSlaPolicy(models.Model):
             elif not policy.company_id:
                 policy.company_id = self.env.company
 
-    @api.constrains("first_response_hours", "next_response_hours", "resolution_hours")
+    @api.constrains("name", "first_response_hours", "next_response_hours", "resolution_hours")
     def _check_has_target(self):
         for policy in self:
             if not any(policy[fname] for _target, fname in TARGET_FIELDS):

@@ -183,6 +183,8 @@ class HelpdeskTicketSla(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        # the partial unique indexes look at the status: pending updates first
+        self.flush_model(["status"])
         lines = super().create(vals_list)
         lines._schedule_cron()
         return lines
@@ -213,8 +215,11 @@ class HelpdeskTicketSla(models.Model):
         cron = self.env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check", raise_if_not_found=False)
         if not cron:
             return
+        # triggers already due are being (or about to be) consumed by a run:
+        # only a future trigger earlier than ``at`` makes a new one useless
         self.env.cr.execute(
-            "SELECT min(call_at) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id]
+            "SELECT min(call_at) FROM ir_cron_trigger WHERE cron_id = %s AND call_at > %s",
+            [cron.id, fields.Datetime.now()],
         )
         pending = self.env.cr.fetchone()[0]
         if pending and pending <= at:

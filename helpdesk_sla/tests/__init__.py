@@ -1,1 +1,3 @@
 from . import test_business_time
+from . import test_sla_matching
+from . import test_sla_clock
