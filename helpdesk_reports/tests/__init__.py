@@ -1,0 +1,4 @@
+from . import test_analysis
+from . import test_analysis_security
+from . import test_overview
+from . import test_performance
