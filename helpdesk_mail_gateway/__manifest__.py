@@ -1,0 +1,20 @@
+{
+    "name": "Helpdesk Mail Gateway",
+    "summary": "Email-to-ticket: department addresses, acknowledgements, threading, reopening, "
+    "loop and bounce protection",
+    "version": "18.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "license": "LGPL-3",
+    "author": "Odoo Helpdesk",
+    "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
+    "depends": ["helpdesk_ticket"],
+    "data": [
+        "data/mail_template_data.xml",
+        "views/helpdesk_department_views.xml",
+        "views/helpdesk_ticket_views.xml",
+    ],
+    "demo": [
+        "demo/helpdesk_mail_gateway_demo.xml",
+    ],
+    "installable": True,
+}

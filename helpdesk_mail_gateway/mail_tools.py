@@ -1,0 +1,109 @@
+"""Pure helpers of the helpdesk mail gateway (no ORM access)."""
+import hashlib
+import re
+
+# Reply / forward markers used by mail clients, in the languages our customers write in.
+# Single letters ("R:", "I:") are left out on purpose: they are real words too often.
+_SUBJECT_PREFIXES = (
+    "re", "aw", "sv", "vs", "antw", "antwoord", "odp", "ynt", "yanıt", "rif", "réf", "ref", "res",
+    "resp", "fw", "fwd", "fwrd", "tr", "trans", "wg", "rv", "enc", "doorst", "vl", "vb", "pd",
+    "ilt", "İlt", "apl", "atb", "aþ", "πρθ", "απ", "σχετ", "отв", "ответ", "пер", "пересл", "fs",
+    "رد", "ردود", "پاسخ", "ارسال", "ตอบ", "ตอบกลับ", "ส่งต่อ", "回复", "回覆", "答复", "转发",
+    "轉寄", "転送", "返信", "답장", "전달", "השב", "הועבר", "תשובה",
+)
+_PREFIX_RE = re.compile(
+    r"^\s*(?:%s)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*" % "|".join(
+        re.escape(p) for p in sorted(_SUBJECT_PREFIXES, key=len, reverse=True)
+    ),
+    re.IGNORECASE,
+)
+# "[HD-00042]" — any sequence prefix made of letters, a dash and digits
+TICKET_TOKEN_RE = re.compile(r"\[\s*([A-Za-z][A-Za-z0-9]{0,9}-\d{1,12})\s*\]")
+_FORWARD_WRAPPER_RE = re.compile(r"^\s*\[(?:fwd?|fw)\s*:\s*(.*)\]\s*$", re.IGNORECASE)
+
+# charset labels found in the field that Python's codecs do not know
+CHARSET_ALIASES = {
+    b"windows-874": b"cp874",
+    b"x-windows-874": b"cp874",
+    b"ms874": b"cp874",
+    b"x-tis620": b"tis-620",
+    b"tis620-0": b"tis-620",
+    b"iso-8859-11": b"tis-620",
+    b"x-sjis": b"shift_jis",
+    b"x-euc-jp": b"euc-jp",
+    b"ks_c_5601-1987": b"cp949",
+    b"x-mac-roman": b"mac-roman",
+    b"unicode-1-1-utf-7": b"utf-7",
+    b"utf8": b"utf-8",
+}
+_CHARSET_RE = re.compile(
+    rb"(=\?|charset\s*=\s*\"?)(%s)(?=[\"?;\s]|$)" % b"|".join(re.escape(k) for k in CHARSET_ALIASES),
+    re.IGNORECASE | re.MULTILINE,
+)
+
+AUTO_REPLY_LOCALPARTS = {
+    "mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
+    "do_not_reply", "bounce", "bounces",
+}
+
+
+def clean_subject(subject):
+    """Ticket name from a mail subject: reply/forward markers and ticket tokens removed."""
+    text = " ".join((subject or "").split())
+    previous = None
+    while text != previous:
+        previous = text
+        text = _PREFIX_RE.sub("", text)
+        text = TICKET_TOKEN_RE.sub("", text, count=1) if TICKET_TOKEN_RE.match(text.strip()) else text
+        wrapped = _FORWARD_WRAPPER_RE.match(text)
+        if wrapped:
+            text = wrapped.group(1)
+        text = text.strip()
+    return text
+
+
+def find_ticket_tokens(subject):
+    """Ticket numbers quoted as ``[HD-00042]`` in a subject, in order of appearance."""
+    return [token.upper() for token in TICKET_TOKEN_RE.findall(subject or "")]
+
+
+def normalize_charset_labels(raw):
+    """Rewrite charset labels unknown to Python (e.g. windows-874) to their known equivalent,
+    in MIME parameters and in encoded-word headers, so that parsing never fails on them."""
+    return _CHARSET_RE.sub(lambda m: m.group(1) + CHARSET_ALIASES[m.group(2).lower()], raw)
+
+
+def fallback_message_id(message):
+    """Deterministic Message-Id for a mail that has none, so that a second delivery of the
+    same mail is recognised as a duplicate."""
+    digest = hashlib.sha256()
+    for header in ("From", "To", "Cc", "Date", "Subject"):
+        digest.update(str(message.get(header, "")).encode("utf-8", "surrogateescape") + b"\0")
+    try:
+        payload = message.as_bytes()
+        body = payload.split(b"\n\n", 1)[-1] if b"\n\n" in payload else payload.split(b"\r\n\r\n", 1)[-1]
+    except Exception:  # noqa: BLE001 - unserialisable mail: headers are all we have
+        body = b""
+    digest.update(body)
+    return "<helpdesk-nomsgid-%s@mail-gateway.invalid>" % digest.hexdigest()[:40]
+
+
+def auto_submitted_reason(message):
+    """Why ``message`` (an email.message.Message) is an automatic message, or ''.
+
+    RFC 3834 ``Auto-Submitted`` other than ``no``, the de-facto ``X-Autoreply`` /
+    ``X-Autorespond`` headers, ``Precedence`` bulk, junk or
+    list and mailing-list headers."""
+    auto_submitted = str(message.get("Auto-Submitted", "") or "").strip().lower()
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+        return "Auto-Submitted: %s" % auto_submitted
+    for header in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+        value = str(message.get(header, "") or "").strip().lower()
+        if value and value not in ("no", "false", "0"):
+            return "%s: %s" % (header, value)
+    precedence = str(message.get("Precedence", "") or "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return "Precedence: %s" % precedence
+    if message.get("List-Id") or (message.get("List-Unsubscribe") and message.get("List-Post")):
+        return "mailing list (List-Id: %s)" % str(message.get("List-Id", "") or "").strip()
+    return ""

@@ -1,0 +1,4 @@
+from . import mail_thread
+from . import helpdesk_department
+from . import helpdesk_ticket
+from . import fetchmail_server

@@ -1,0 +1,428 @@
+import ast
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.tools.mail import email_split_and_format
+from odoo.tools.misc import format_datetime
+
+from ..mail_tools import AUTO_REPLY_LOCALPARTS, auto_submitted_reason, clean_subject, find_ticket_tokens
+
+_logger = logging.getLogger(__name__)
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    parent_ticket_id = fields.Many2one(
+        "helpdesk.ticket", string="Follow-up of", index="btree_not_null", copy=False, readonly=True,
+        help="Closed ticket this one continues: the customer answered it after its reopen window.",
+    )
+    followup_ticket_ids = fields.One2many("helpdesk.ticket", "parent_ticket_id", string="Follow-up Tickets")
+    followup_ticket_count = fields.Integer(compute="_compute_followup_ticket_count")
+    stage_before_waiting_id = fields.Many2one(
+        "helpdesk.stage", string="Stage Before Waiting", copy=False, readonly=True,
+        help="Open stage the ticket had before waiting on the customer; a reply of the "
+        "customer moves the ticket back to it.",
+    )
+    mail_gateway_from = fields.Char(
+        "Department Sender", compute="_compute_mail_gateway_from",
+        help="Sender of the automatic mails of the ticket: the department's address.",
+    )
+    ack_first_response_text = fields.Char(
+        "Expected First Response", compute="_compute_ack_first_response_text",
+        help="Expected first-response time from the SLA applying to the ticket (empty without SLA).",
+    )
+
+    def _compute_followup_ticket_count(self):
+        counts = dict(
+            self.with_context(active_test=False)._read_group(
+                [("parent_ticket_id", "in", self.ids)], ["parent_ticket_id"], ["__count"]
+            )
+        ) if self.ids else {}
+        for ticket in self:
+            ticket.followup_ticket_count = counts.get(ticket, 0)
+
+    def action_open_followup_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_ticket.helpdesk_ticket_action")
+        action.update(
+            name=self.env._("Follow-ups of %s", self.display_name),
+            domain=[("parent_ticket_id", "=", self.id)],
+            context={"active_test": False},
+        )
+        return action
+
+    @api.depends("department_id", "company_id")
+    def _compute_mail_gateway_from(self):
+        for ticket in self:
+            department = ticket.department_id.sudo()
+            if department.alias_email:
+                ticket.mail_gateway_from = tools.formataddr(
+                    (f"{ticket.company_id.name} {department.name}".strip(), department.alias_email)
+                )
+            else:
+                ticket.mail_gateway_from = ticket.company_id.email_formatted or False
+
+    def _compute_ack_first_response_text(self):
+        """Text of the expected first response ('' when no SLA applies or helpdesk_sla is absent)."""
+        for ticket in self:
+            ticket.ack_first_response_text = ticket._helpdesk_first_response_text()
+
+    def _helpdesk_first_response_text(self):
+        self.ensure_one()
+        if "sla_ids" not in self._fields:
+            return ""
+        lines = self.sudo().sla_ids.filtered(
+            lambda line: getattr(line, "target", False) == "first_response" and getattr(line, "deadline", False)
+        )
+        if not lines:
+            return ""
+        line = min(lines, key=lambda line: line.deadline)
+        tz = self.partner_id.tz or self.department_id.resource_calendar_id.tz or "UTC"
+        deadline = format_datetime(self.env, line.deadline, tz=tz, dt_format="medium")
+        hours = getattr(getattr(line, "policy_id", False), "first_response_hours", 0)
+        if hours:
+            return self.env._("within %(hours)s working hours (by %(deadline)s)", hours=hours, deadline=deadline)
+        return self.env._("by %(deadline)s", deadline=deadline)
+
+    # ------------------------------------------------------------------
+    # Stages: remember where a ticket was before waiting on the customer
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        remember = {}
+        if vals.get("stage_id"):
+            new_stage = self.env["helpdesk.stage"].browse(vals["stage_id"])
+            if new_stage.waiting_customer:
+                for ticket in self:
+                    if ticket.stage_id and not ticket.stage_id.waiting_customer and not ticket.stage_id.closed:
+                        remember.setdefault(ticket.stage_id.id, []).append(ticket.id)
+        res = super().write(vals)
+        for stage_id, ticket_ids in remember.items():
+            super(HelpdeskTicket, self.browse(ticket_ids)).write({"stage_before_waiting_id": stage_id})
+        return res
+
+    def _helpdesk_resume_after_customer_reply(self):
+        """A customer answered: a closed ticket (within the reopen window) is reopened and a
+        ticket waiting on the customer goes back to the stage it had before."""
+        for ticket in self:
+            if ticket.closed:
+                if ticket._helpdesk_in_reopen_window():
+                    ticket.action_reopen()
+            elif ticket.stage_id.waiting_customer:
+                Stage = self.env["helpdesk.stage"]
+                stage = ticket.stage_before_waiting_id
+                usable = Stage.search(Stage._domain_for_department(ticket.department_id))
+                if not stage or stage.closed or stage.waiting_customer or stage not in usable:
+                    stage = Stage._first_open_stage(ticket.department_id)
+                if stage:
+                    ticket.stage_id = stage
+
+    def _helpdesk_in_reopen_window(self):
+        self.ensure_one()
+        days = self.department_id.reopen_days if self.department_id else 7
+        if days <= 0:
+            return False
+        if not self.date_closed:
+            return True
+        return fields.Datetime.now() <= self.date_closed + timedelta(days=days)
+
+    # ------------------------------------------------------------------
+    # Routing (called from mail.thread.message_route)
+    # ------------------------------------------------------------------
+    @api.model
+    def _helpdesk_rewrite_routes(self, message, message_dict, routes):
+        """Adjust the gateway routes targeting tickets.
+
+        * one mail gives at most one ticket, even when sent to several department addresses;
+        * a new mail quoting ``[HD-xxxxx]`` in its subject joins that ticket when its sender
+          is the ticket's customer or a follower (never for a stranger);
+        * a mail for a merged ticket goes to the ticket it was merged into;
+        * a customer reply to a ticket closed for longer than its department's reopen window
+          opens a new ticket linked to the old one.
+        """
+        ticket_routes = [route for route in routes if route[0] == self._name]
+        # the department addressed first (To before Cc, in header order) receives the ticket
+        header_addresses = ",".join(
+            [str(message.get(header, "") or "") for header in ("To", "Cc")] + [message_dict.get("recipients") or ""]
+        )
+        raw_order = [tools.email_normalize(address) for address in email_split_and_format(header_addresses)]
+
+        def position(route):
+            alias = route[4]
+            full_name = alias.alias_full_name if alias else False
+            return raw_order.index(full_name) if full_name in raw_order else len(raw_order)
+
+        ticket_routes.sort(key=position)
+        chosen = next((route for route in ticket_routes if route[1]), ticket_routes[0])
+        for route in ticket_routes:
+            if route is not chosen:
+                _logger.info(
+                    "Mail %s: route %s dropped, one mail makes one ticket (kept %s)",
+                    message_dict.get("message_id"), route[:2], chosen[:2],
+                )
+        model, thread_id, custom_values, user_id, alias = chosen
+        email_from = message_dict.get("email_from")
+        if not thread_id:
+            ticket = self._helpdesk_ticket_from_subject(message_dict, alias)
+            if ticket:
+                thread_id = ticket.id
+                message_dict.pop("parent_id", None)
+        if thread_id:
+            ticket = self.sudo().with_context(active_test=False).browse(thread_id)
+            seen = set()
+            while ticket.merged_into_id and ticket.id not in seen:
+                seen.add(ticket.id)
+                ticket = ticket.merged_into_id
+            thread_id = ticket.id
+            if (
+                ticket.closed
+                and not ticket._helpdesk_in_reopen_window()
+                and not auto_submitted_reason(message)
+                and not self._helpdesk_is_internal_email(email_from)
+            ):
+                _logger.info(
+                    "Mail %s from %s answers %s closed since %s (reopen window passed): new follow-up ticket",
+                    message_dict.get("message_id"), email_from, ticket.number, ticket.date_closed,
+                )
+                custom_values = dict(custom_values or {})
+                custom_values.update(
+                    department_id=ticket.department_id.id,
+                    company_id=ticket.company_id.id,
+                    parent_ticket_id=ticket.id,
+                )
+                if ticket.department_id.alias_id and not alias:
+                    alias = ticket.department_id.alias_id
+                thread_id = 0
+                message_dict.pop("parent_id", None)
+        new_route = (model, thread_id, custom_values, user_id, alias)
+        return [route for route in routes if route[0] != self._name] + [new_route]
+
+    @api.model
+    def _helpdesk_ticket_from_subject(self, message_dict, alias):
+        """Ticket quoted as ``[HD-xxxxx]`` in the subject whose customer or follower sent the
+        mail, or an empty recordset."""
+        tokens = find_ticket_tokens(message_dict.get("subject"))
+        if not tokens:
+            return self.browse()
+        domain = [("number", "in", tokens)]
+        if alias and alias.alias_parent_model_id.model == "helpdesk.department" and alias.alias_parent_thread_id:
+            department = self.env["helpdesk.department"].sudo().browse(alias.alias_parent_thread_id)
+            domain.append(("company_id", "=", department.company_id.id))
+        tickets = self.sudo().with_context(active_test=False).search(domain)
+        sender = tools.email_normalize(message_dict.get("email_from") or "")
+        for token in tokens:
+            for ticket in tickets.filtered(lambda t, token=token: t.number == token):
+                if sender and ticket._helpdesk_is_correspondent(sender):
+                    _logger.info(
+                        "Mail %s from %s attached to %s by the number in its subject",
+                        message_dict.get("message_id"), sender, ticket.number,
+                    )
+                    return ticket
+                _logger.info(
+                    "Mail %s: %s quotes %s but is neither its customer nor a follower: new ticket",
+                    message_dict.get("message_id"), sender or "an unknown sender", ticket.number,
+                )
+        return self.browse()
+
+    def _helpdesk_is_correspondent(self, email_normalized):
+        """Whether the address is the ticket's customer or one of its followers."""
+        self.ensure_one()
+        ticket = self.sudo()
+        addresses = {
+            ticket.partner_id.email_normalized,
+            tools.email_normalize(ticket.partner_email or ""),
+        } | set(ticket.message_partner_ids.mapped("email_normalized"))
+        return email_normalized in addresses - {False, None, ""}
+
+    @api.model
+    def _helpdesk_is_internal_email(self, email):
+        normalized = tools.email_normalize(email or "")
+        if not normalized:
+            return False
+        return bool(self.env["res.users"].sudo().search_count(
+            [("partner_id.email_normalized", "=", normalized), ("share", "=", False)], limit=1
+        ))
+
+    @api.model
+    def _helpdesk_own_addresses(self):
+        """Addresses of our own mailboxes: aliases and alias domains' technical addresses."""
+        addresses = set()
+        aliases = self.env["mail.alias"].sudo().search([("alias_name", "!=", False)])
+        addresses.update(tools.email_normalize(name) for name in aliases.mapped("alias_full_name"))
+        for domain in self.env["mail.alias.domain"].sudo().search([]):
+            addresses.update(
+                tools.email_normalize(addr or "")
+                for addr in (domain.catchall_email, domain.bounce_email, domain.default_from_email)
+            )
+        addresses.update(
+            tools.email_normalize(email) for email in self.env["res.company"].sudo().search([]).mapped("email") if email
+        )
+        addresses.discard(False)
+        addresses.discard(None)
+        return addresses
+
+    # ------------------------------------------------------------------
+    # Gateway: new mail, reply
+    # ------------------------------------------------------------------
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        email_from = msg_dict.get("email_from") or ""
+        normalized = tools.email_normalize(email_from)
+        partner = self.env["res.partner"]
+        if normalized:
+            partner = self.env["res.partner"]._helpdesk_find_or_create_partner(email_from)
+        values.setdefault("name", clean_subject(msg_dict.get("subject")) or self.env._("(no subject)"))
+        values.setdefault("description", msg_dict.get("body"))
+        values["channel"] = "email"
+        if partner:
+            values["partner_id"] = partner.id
+            msg_dict["author_id"] = partner.id
+        values["partner_email"] = partner.email_normalized or normalized or False
+        # the generic implementation writes the formatted sender in partner_email
+        ticket = super().message_new(dict(msg_dict, email_from=values["partner_email"] or email_from), values)
+        ticket._helpdesk_subscribe_cc(msg_dict)
+        if ticket.parent_ticket_id:
+            parent = ticket.parent_ticket_id
+            ticket._message_log(body=Markup(self.env._(
+                "Follow-up of %(ticket)s, closed on %(date)s: the customer wrote after its reopen window.",
+                ticket=parent._get_html_link(title=parent.display_name),
+                date=format_datetime(self.env, parent.date_closed, dt_format="short"),
+            )))
+            parent._message_log(body=Markup(self.env._(
+                "The customer wrote again after the reopen window: follow-up ticket %(ticket)s.",
+                ticket=ticket._get_html_link(title=ticket.display_name),
+            )))
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        res = super().message_update(msg_dict, update_vals=update_vals)
+        self._helpdesk_subscribe_cc(msg_dict)
+        if not self.env.context.get("helpdesk_mail_auto_reason") and not self._helpdesk_is_internal_email(
+            msg_dict.get("email_from")
+        ):
+            self._helpdesk_resume_after_customer_reply()
+        return res
+
+    def _helpdesk_subscribe_cc(self, msg_dict):
+        """Addresses in copy follow the ticket (new contacts only when the department allows)."""
+        emails = email_split_and_format(msg_dict.get("cc") or "")
+        if not emails:
+            return
+        own = self._helpdesk_own_addresses()
+        Partner = self.env["res.partner"]
+        for ticket in self:
+            partners = Partner
+            create = ticket.department_id.cc_create_partners
+            for address in emails:
+                normalized = tools.email_normalize(address)
+                if not normalized or normalized in own:
+                    continue
+                local_part = normalized.split("@", 1)[0]
+                if local_part in AUTO_REPLY_LOCALPARTS:
+                    continue
+                partner = (
+                    Partner._helpdesk_find_or_create_partner(address) if create
+                    else Partner._helpdesk_find_partner(address)
+                )
+                partners |= partner
+            partners -= ticket.message_partner_ids
+            if partners:
+                ticket.message_subscribe(partner_ids=partners.ids)
+
+    # ------------------------------------------------------------------
+    # Acknowledgement
+    # ------------------------------------------------------------------
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        if (
+            len(self) == 1
+            and self.env.context.get("from_alias")
+            and message.message_type == "email"
+            and message.subtype_id == self._creation_subtype()
+        ):
+            self._helpdesk_acknowledge(message)
+        return res
+
+    def _helpdesk_ack_skip_reason(self):
+        """Why no acknowledgement may be sent for this new ticket, or ''."""
+        self.ensure_one()
+        auto_reason = self.env.context.get("helpdesk_mail_auto_reason")
+        if auto_reason:
+            return self.env._("automatic message (%s)", auto_reason)
+        address = tools.email_normalize(self.partner_id.email or self.partner_email or "")
+        if not address:
+            return self.env._("no valid sender address")
+        if address.split("@", 1)[0] in AUTO_REPLY_LOCALPARTS:
+            return self.env._("the sender %s is a mailer daemon or a no-reply address", address)
+        if address in self._helpdesk_own_addresses():
+            return self.env._("the sender %s is one of our own addresses", address)
+        if "is_blacklisted" in self.partner_id._fields and self.partner_id.sudo().is_blacklisted:
+            return self.env._("the sender %s is blacklisted", address)
+        return ""
+
+    def _helpdesk_acknowledge(self, message):
+        self.ensure_one()
+        template = self.department_id.ack_template_id
+        if not template:
+            return
+        reason = self._helpdesk_ack_skip_reason()
+        if reason:
+            _logger.info("Ticket %s: no acknowledgement sent: %s", self.number, reason)
+            self.sudo()._message_log(body=self.env._("No acknowledgement sent: %s.", reason))
+            return
+        ticket = self.sudo().with_context(from_alias=False, lang=self.partner_id.lang or self.env.lang)
+        ticket.message_post_with_source(
+            template,
+            message_type="auto_comment",
+            subtype_xmlid="mail.mt_note",
+            partner_ids=self.partner_id.ids,
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+
+    # ------------------------------------------------------------------
+    # Outgoing mail: reply-to, subject token, threading headers
+    # ------------------------------------------------------------------
+    def _notify_get_reply_to(self, default=None):
+        """Replies go to the department's address (which threads them back here)."""
+        departments = self.sudo().department_id
+        by_department = departments._notify_get_reply_to(default=default) if departments else {}
+        res = {}
+        leftover = self.browse()
+        for ticket in self:
+            department = ticket.sudo().department_id
+            if department and department.alias_email and by_department.get(department.id):
+                res[ticket.id] = by_department[department.id]
+            else:
+                leftover |= ticket
+        if leftover or not self:
+            res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default))
+        return res
+
+    def _notify_by_email_get_base_mail_values(self, message, additional_values=None):
+        values = super()._notify_by_email_get_base_mail_values(message, additional_values=additional_values)
+        if len(self) != 1 or not self.number:
+            return values
+        token = f"[{self.number}]"
+        subject = values.get("subject") or message.subject or ""
+        if token not in subject:
+            values["subject"] = f"{token} {subject}".strip()
+        previous = self.env["mail.message"].sudo().search([
+            ("model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("message_type", "=", "email"),
+            ("message_id", "!=", False),
+            ("id", "<", message.id),
+        ], order="id desc", limit=1)
+        if previous:
+            headers = ast.literal_eval(values.get("headers") or "{}")
+            headers["In-Reply-To"] = previous.message_id
+            values["headers"] = repr(headers)
+            references = (values.get("references") or "").split()
+            if previous.message_id not in references:
+                references.insert(max(len(references) - 1, 0), previous.message_id)
+                values["references"] = " ".join(references)
+        return values

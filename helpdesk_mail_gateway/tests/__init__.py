@@ -1,0 +1,4 @@
+from . import test_mail_corpus
+from . import test_mail_threading
+from . import test_mail_loops
+from . import test_mail_outgoing
