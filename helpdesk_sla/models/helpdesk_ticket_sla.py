@@ -21,6 +21,8 @@ STATUSES = [
     ("failed", "Failed"),
 ]
 OPEN_STATUSES = ("ongoing", "paused")
+#: lines handled per cron batch (the ORM flushes updates by chunks of 100 rows)
+CRON_BATCH_SIZE = 100
 
 
 class HelpdeskTicketSla(models.Model):
@@ -139,28 +141,36 @@ class HelpdeskTicketSla(models.Model):
     def _pause(self, now):
         self.filtered(lambda line: line.status == "ongoing").write({"status": "paused", "pause_start": now})
 
+    def _restart_values(self, cal, since, now, **extra):
+        """Values restarting a stopped clock at ``now``: the working hours since
+        ``since`` are added to ``paused_hours`` and the deadline moves by as much."""
+        self.ensure_one()
+        paused_hours = self.paused_hours + bt.working_hours_between(cal, since or now, now)
+        values = {"pause_start": False, "paused_hours": paused_hours, **extra}
+        values.update(self._schedule_values(
+            cal, self.start_date, self.target_hours, paused_hours, self.policy_id.warning_percent
+        ))
+        return values
+
     def _resume(self, now, calendars=None):
         """Paused lines restart: the working hours spent paused push the deadline."""
         calendars = calendars or self._calendars()
         for line in self.filtered(lambda line: line.status == "paused"):
             cal = calendars[line.department_id.id]
-            paused = bt.working_hours_between(cal, line.pause_start or now, now)
-            line.write({"status": "ongoing", "pause_start": False, "paused_hours": line.paused_hours + paused})
-        self._reschedule(calendars)
+            line.write(line._restart_values(cal, line.pause_start, now, status="ongoing"))
 
     def _reach(self, when, calendars=None):
         """Stop the clocks at ``when``: reached in time, or failed (a failed
         line stays failed; its reached date is still recorded)."""
         calendars = calendars or self._calendars()
         for line in self:
-            if line.status == "paused":
-                cal = calendars[line.department_id.id]
-                paused = bt.working_hours_between(cal, line.pause_start or when, when)
-                line.write({"status": "ongoing", "pause_start": False, "paused_hours": line.paused_hours + paused})
-                line._reschedule(calendars)
-            if line.status == "ongoing":
-                status = "reached" if not line.deadline or when <= line.deadline else "failed"
-                line.write({"status": status, "reached_date": when})
+            if line.status in OPEN_STATUSES:
+                values = {"reached_date": when}
+                if line.status == "paused":
+                    values = line._restart_values(calendars[line.department_id.id], line.pause_start, when, **values)
+                deadline = values.get("deadline", line.deadline)
+                values["status"] = "reached" if not deadline or when <= deadline else "failed"
+                line.write(values)
             elif line.status == "failed" and not line.reached_date:
                 line.reached_date = when
 
@@ -169,14 +179,12 @@ class HelpdeskTicketSla(models.Model):
         calendars = calendars or self._calendars()
         for line in self.filtered(lambda line: line.status == "reached"):
             cal = calendars[line.department_id.id]
-            closed_hours = bt.working_hours_between(cal, line.reached_date or now, now)
-            line.write({
-                "status": "paused" if waiting else "ongoing",
-                "pause_start": now if waiting else False,
-                "reached_date": False,
-                "paused_hours": line.paused_hours + closed_hours,
-            })
-            line._reschedule(calendars)
+            values = line._restart_values(cal, line.reached_date, now, reached_date=False)
+            if waiting:
+                values.update(status="paused", pause_start=now)
+            else:
+                values["status"] = "ongoing"
+            line.write(values)
 
     # ------------------------------------------------------------------
     # Cron: failures, warnings, escalations
@@ -240,14 +248,18 @@ class HelpdeskTicketSla(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _cron_check(self, batch_size=1000):
+    def _cron_check(self, batch_size=CRON_BATCH_SIZE):
         """Mark the lines past their deadline failed (and escalate them) and send
         the warnings, once each.
 
-        Set-based: two queries select the due lines (``SKIP LOCKED``: a line being
-        handled by another worker is left to it), then each action runs once on
-        the whole batch. Idempotent: a failed line is no longer ``ongoing`` and a
-        warned line has ``warning_sent``, so a second run finds nothing."""
+        Set-based: two queries select a batch of due lines (``SKIP LOCKED``: a line
+        being handled by another worker is left to it), then each action runs once
+        on the whole batch, so a run issues the same number of queries whatever the
+        size of its batch. The batch matches the ORM's write chunks (100 rows); the
+        rest is reported with ``_notify_progress`` and the cron framework runs the
+        next batch at once, committing in between. Idempotent: a failed line is no
+        longer ``ongoing`` and a warned line has ``warning_sent``, so a second run
+        finds nothing."""
         now = fields.Datetime.now()
         cr = self.env.cr
         self.env.flush_all()
@@ -274,6 +286,7 @@ class HelpdeskTicketSla(models.Model):
         if warned:
             warned.write({"warning_sent": True})
             warned._send_warnings()
+        self.env.flush_all()
         cr.execute("""
             SELECT count(*) FROM helpdesk_ticket_sla
              WHERE status = 'ongoing'

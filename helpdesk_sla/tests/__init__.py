@@ -1,3 +1,5 @@
 from . import test_business_time
 from . import test_sla_matching
 from . import test_sla_clock
+from . import test_sla_cron
+from . import test_sla_concurrency
