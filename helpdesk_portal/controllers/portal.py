@@ -161,12 +161,16 @@ class HelpdeskCustomerPortal(CustomerPortal):
             for attachment in attachments
         ])
 
+    def _helpdesk_form_companies(self):
+        if request.env.user._is_public():
+            return request.env.company
+        return request.env.companies
+
     def _helpdesk_published_departments(self):
         Department = request.env["helpdesk.department"].sudo()
         return Department.search([
             ("portal_published", "=", True),
-            ("company_id", "in", request.env.companies.ids if not request.env.user._is_public()
-             else request.env.company.ids),
+            ("company_id", "in", self._helpdesk_form_companies().ids),
         ])
 
     def _helpdesk_validate_ticket_form(self, post, errors):
@@ -210,7 +214,9 @@ class HelpdeskCustomerPortal(CustomerPortal):
     def _helpdesk_form_values(self, post, errors, **extra):
         return {
             "departments": self._helpdesk_published_departments(),
-            "ticket_types": request.env["helpdesk.ticket.type"].sudo().search([]),
+            "ticket_types": request.env["helpdesk.ticket.type"].sudo().search(
+                [("company_id", "in", [False] + self._helpdesk_form_companies().ids)]
+            ),
             "form": {k: v for k, v in post.items() if isinstance(v, str)},
             "errors": errors,
             "honeypot_field": HONEYPOT_FIELD,

@@ -62,11 +62,13 @@ class HelpdeskTicket(models.Model):
         """The ticket with this number whose customer has this email, else an empty recordset.
 
         Same result (empty) whether the number or the email is wrong."""
-        number = (number or "").strip().upper()
+        number = (number or "").strip()
         normalized = tools.email_normalize(email or "")
         if not number or not normalized:
             return self.browse()
-        candidates = self.sudo().search([("number", "=", number)])
+        # exact comparison only: a pattern (ilike, wildcards) would let a visitor who
+        # knows an email address reach that customer's tickets without their number
+        candidates = self.sudo().search([("number", "in", list({number, number.upper()}))])
         for ticket in candidates:
             emails = {tools.email_normalize(ticket.partner_email or "")}
             if ticket.partner_id:

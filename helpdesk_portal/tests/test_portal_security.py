@@ -236,6 +236,11 @@ class TestPortalSecurity(HelpdeskPortalCommon):
         self.assertIn(message, wrong_number.text)
         self.assertNotIn(self.ticket_b.access_token, wrong_email.text)
         self.assertNotIn("Oscar secret", wrong_email.text)
+        # patterns never match: knowing the email is not enough
+        for pattern in ("HD-%", "%", "_D-" + self.ticket_b.number[3:], self.ticket_b.number[:-1]):
+            response = self._track(pattern, self.other_customer.email)
+            self.assertEqual(response.status_code, 200, pattern)
+            self.assertIn(message, response.text)
         good = self._track(self.ticket_b.number.lower(), " OSCAR@elsewhere.example ")
         self.assertIn(good.status_code, (302, 303))
         self.assertIn(f"access_token={self.ticket_b.access_token}", good.headers["Location"])
