@@ -1,0 +1,220 @@
+"""Mail gateway, end to end, with real servers on loopback.
+
+A real IMAP server (Debian's dovecot) holds the mails; Odoo's incoming mail server fetches
+them into tickets; the acknowledgement leaves through a real SMTP server (aiosmtpd) where
+it is captured; the customer's reply to that acknowledgement threads into the same
+ticket; a deliberately broken mail stays on the IMAP server, unseen, while the others are
+processed.
+
+The fetch commits after every mail (that is the point: each mail is kept or left on the
+server on its own), so this test works on committed data in its own cursor and removes
+everything it created at the end.
+"""
+import os
+import sys
+import tempfile
+import unittest
+import uuid
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from unittest.mock import patch
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tests import BaseCase, tagged
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import ImapServer, SmtpCapture, remove_tree  # noqa: E402
+
+
+def _new_request(sender, to, subject, body, message_id):
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(datetime.now(timezone.utc))
+    mail["Message-ID"] = message_id
+    mail.set_content(body)
+    return mail.as_bytes()
+
+
+BROKEN_MAIL = b"""From: Carl Broken <carl.broken@e2e-customer.example>
+To: %(to)s
+Subject: This mail lost its MIME boundary
+Message-ID: %(message_id)s
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="announced-boundary"
+
+--some-other-boundary
+Content-Type: text/plain; charset=utf-8
+
+The body hides behind a boundary that was never announced.
+--some-other-boundary--
+"""
+
+
+@tagged("post_install", "-at_install", "helpdesk_mail_e2e")
+class TestMailGatewayEndToEnd(BaseCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = odoo.registry(odoo.tests.common.get_db_name())
+        if "fetchmail.server" not in cls.registry or "helpdesk.department" not in cls.registry:
+            raise unittest.SkipTest("helpdesk_mail_gateway is not installed")
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if not env["ir.module.module"].search_count(
+                [("name", "=", "helpdesk_mail_gateway"), ("state", "=", "installed")]
+            ):
+                raise unittest.SkipTest("helpdesk_mail_gateway is not installed")
+        if not ImapServer.available():
+            raise unittest.SkipTest("dovecot is not installed (apt-get install dovecot-imapd)")
+        cls.workdir = tempfile.mkdtemp(prefix="hd-mail-e2e-")
+        cls.imap = ImapServer(cls.workdir).start()
+        cls.addClassCleanup(remove_tree, cls.workdir)
+        cls.addClassCleanup(cls.imap.stop)
+        cls.smtp = SmtpCapture().start()
+        cls.addClassCleanup(cls.smtp.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.tag = uuid.uuid4().hex[:8]
+        self.domain_name = f"e2e-{self.tag}.example"
+        self.alias_address = f"support@{self.domain_name}"
+        self.customer_email = f"erin.{self.tag}@e2e-customer.example"
+        self.created = {}
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            alias_domain = env["mail.alias.domain"].create({"name": self.domain_name})
+            department = env["helpdesk.department"].create({
+                "name": f"E2E Support {self.tag}",
+                "alias_name": "support",
+                "alias_domain_id": alias_domain.id,
+            })
+            mail_server = env["ir.mail_server"].create({
+                "name": f"E2E SMTP {self.tag}",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": self.smtp.port,
+                "smtp_encryption": "none",
+                "sequence": 0,
+            })
+            fetch_server = env["fetchmail.server"].create({
+                "name": f"E2E IMAP {self.tag}",
+                "server_type": "imap",
+                "server": "127.0.0.1",
+                "port": self.imap.port,
+                "is_ssl": False,
+                "user": self.imap.user,
+                "password": self.imap.password,
+                "object_id": env["ir.model"]._get_id("helpdesk.ticket"),
+            })
+            self.created = {
+                "alias_domain": alias_domain.id, "department": department.id,
+                "mail_server": mail_server.id, "fetch_server": fetch_server.id,
+            }
+        self.addCleanup(self._remove_created_data)
+
+    def _remove_created_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
+            tickets = env["helpdesk.ticket"].search([("department_id", "=", self.created["department"])])
+            partners = env["res.partner"].search([("email", "ilike", "@e2e-customer.example")])
+            env["mail.mail"].search([("res_id", "in", tickets.ids), ("model", "=", "helpdesk.ticket")]).unlink()
+            tickets.unlink()
+            env["fetchmail.server"].browse(self.created["fetch_server"]).unlink()
+            env["ir.mail_server"].browse(self.created["mail_server"]).unlink()
+            env["helpdesk.department"].browse(self.created["department"]).unlink()
+            env["mail.alias.domain"].browse(self.created["alias_domain"]).unlink()
+            partners.filtered(lambda p: not p.user_ids).unlink()
+
+    def _fetch(self):
+        """What the incoming-mail cron does, in its own committed transaction; the
+        test-mode guard of ir.mail_server is lifted so that mail really goes out by SMTP."""
+        with patch.object(odoo.modules.module, "current_test", False), self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["fetchmail.server"].browse(self.created["fetch_server"]).fetch_mail()
+
+    def test_imap_fetch_acknowledge_by_smtp_thread_reply_keep_broken_mail(self):
+        first_id = make_msgid(domain="e2e-customer.example")
+        second_id = make_msgid(domain="e2e-customer.example")
+        broken_id = make_msgid(domain="e2e-customer.example")
+        self.imap.append(_new_request(
+            f"Erin Example <{self.customer_email}>", self.alias_address,
+            "Cannot print invoices", "The print button does nothing since Monday.", first_id,
+        ))
+        self.imap.append(BROKEN_MAIL % {b"to": self.alias_address.encode(), b"message_id": broken_id.encode()})
+        self.imap.append(_new_request(
+            f"Frank Other <frank.{self.tag}@e2e-customer.example>", self.alias_address,
+            "Wrong VAT number", "Our VAT number on the last invoice is wrong.", second_id,
+        ))
+
+        self._fetch()
+
+        # the mailbox: the two good mails are seen, the broken one is still there, unseen
+        mailbox = self.imap.messages()
+        self.assertEqual(len(mailbox), 3)
+        self.assertIn("\\Seen", mailbox[first_id])
+        self.assertIn("\\Seen", mailbox[second_id])
+        self.assertNotIn("\\Seen", mailbox[broken_id], "the broken mail stays unseen on the server")
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            tickets = env["helpdesk.ticket"].search(
+                [("department_id", "=", self.created["department"])], order="id"
+            )
+            self.assertEqual(tickets.mapped("name"), ["Cannot print invoices", "Wrong VAT number"])
+            ticket = tickets[0]
+            self.assertEqual(ticket.channel, "email")
+            self.assertEqual(ticket.partner_id.email_normalized, self.customer_email)
+            self.assertEqual(ticket.partner_id.name, "Erin Example")
+            self.assertFalse(env["mail.message"].search([("message_id", "=", broken_id)]))
+            number, ticket_id = ticket.number, ticket.id
+            token_url = f"/my/tickets/{ticket.id}?access_token={ticket.access_token}"
+
+        # the acknowledgement really left by SMTP
+        acks = [
+            (rcpt, message) for _sender, rcpt, message in self.smtp.messages()
+            if message["In-Reply-To"] == first_id
+        ]
+        self.assertEqual(len(acks), 1, "one acknowledgement for the first request")
+        rcpt, ack = acks[0]
+        self.assertEqual(rcpt, [self.customer_email])
+        self.assertIn(f"[{number}]", ack["Subject"])
+        self.assertIn(self.alias_address, ack["Reply-To"])
+        self.assertIn(first_id, ack["References"])
+        ack_html = ack.get_body(("html",)).get_content()
+        self.assertIn(number, ack_html)
+        self.assertIn(token_url, ack_html)
+
+        # the customer answers the acknowledgement: the answer threads into the ticket
+        reply = EmailMessage()
+        reply["From"] = f"Erin Example <{self.customer_email}>"
+        reply["To"] = ack["Reply-To"]
+        reply["Subject"] = "Re: " + ack["Subject"]
+        reply["Message-ID"] = reply_id = make_msgid(domain="e2e-customer.example")
+        reply["In-Reply-To"] = ack["Message-Id"]
+        reply["References"] = f'{ack["References"]} {ack["Message-Id"]}'
+        reply.set_content("Still broken this morning.\n\n> We have received your request.")
+        sent_before = len(self.smtp.messages())
+        self.imap.append(reply.as_bytes())
+
+        self._fetch()
+
+        mailbox = self.imap.messages()
+        self.assertIn("\\Seen", mailbox[reply_id])
+        self.assertNotIn("\\Seen", mailbox[broken_id], "still kept for a later attempt")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            message = env["mail.message"].search([("message_id", "=", reply_id)])
+            self.assertEqual(message.model, "helpdesk.ticket")
+            self.assertEqual(message.res_id, ticket_id, "the reply joined the ticket")
+            self.assertEqual(
+                env["helpdesk.ticket"].search_count([("department_id", "=", self.created["department"])]), 2,
+                "no new ticket for the reply",
+            )
+            ticket = env["helpdesk.ticket"].browse(ticket_id)
+            self.assertEqual(ticket.date_last_customer_message, message.date)
+        new_acks = [m for _s, _r, m in self.smtp.messages()[sent_before:] if m["In-Reply-To"] == reply_id]
+        self.assertFalse(new_acks, "a reply is never acknowledged")
