@@ -17,6 +17,6 @@
         "data/ir_filters_data.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/helpdesk_reports_demo.xml"],
     "installable": True,
 }
