@@ -1,0 +1,3 @@
+from . import im_livechat_channel
+from . import discuss_channel
+from . import helpdesk_ticket
