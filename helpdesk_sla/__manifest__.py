@@ -3,6 +3,13 @@
     "summary": "SLA policies on business hours: first response, next response and resolution "
     "timers, pauses, warnings and escalations",
     "version": "18.0.1.0.0",
+    "description": """
+SLA policies on business hours for helpdesk tickets: first response, next response
+and resolution timers following each department's working hours, holidays and
+timezone; clocks paused while waiting on the customer; warnings, breaches and
+escalations handled once by a cron triggered at the nearest deadline.
+See README.md.
+""",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",
     "author": "Odoo Helpdesk",

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
 
@@ -133,3 +133,23 @@ class HelpdeskSlaPolicy(models.Model):
                 [("policy_id", "in", self.ids), ("status", "in", ("ongoing", "paused"))]
             )._sync_targets_from_policy()
         return res
+
+    def action_apply_open_tickets(self):
+        """Apply the policies to the open tickets that exist already (their
+        clocks start at the ticket's creation)."""
+        if not self.env.user.has_group("helpdesk_ticket.group_helpdesk_manager"):
+            raise AccessError(self.env._("Only helpdesk managers can apply SLA policies to existing tickets."))
+        self.check_access("write")
+        tickets = self.env["helpdesk.ticket"].sudo().search(
+            [("closed", "=", False), ("company_id", "in", self.company_id.ids)]
+        )
+        tickets._sla_apply()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("SLA policies applied to %s open tickets.", len(tickets)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -69,7 +69,19 @@ class HelpdeskTicket(models.Model):
             self._sla_agent_replied()
         if vals.get("date_last_customer_message"):
             self.filtered(lambda t: first_response_before.get(t.id))._sla_customer_message()
+        if "active" in vals:
+            self._sla_archived_changed()
         return res
+
+    def _sla_archived_changed(self):
+        """An archived ticket (e.g. merged into another) stops its clocks like a
+        pause; they resume if it is restored."""
+        now = fields.Datetime.now()
+        lines = self.sudo().sla_ids
+        archived = lines.filtered(lambda l: not l.ticket_id.active)
+        archived._pause(now)
+        restored = lines - archived
+        restored.filtered(lambda l: not l.ticket_id.waiting_customer and not l.ticket_id.closed)._resume(now)
 
     # ------------------------------------------------------------------
     # SLA engine (the ticket write already checked the user's access: the
@@ -151,6 +163,13 @@ class HelpdeskTicket(models.Model):
                 continue
             if was_closed:
                 lines.filtered(lambda l: l.target == "resolution")._reopen(now, ticket.waiting_customer, calendars)
+                # reopened while the customer waits for an answer (e.g. by the
+                # customer's reply): a next-response clock starts now
+                last_customer = ticket.date_last_customer_message
+                if ticket.date_first_response and last_customer and last_customer > (
+                    ticket.date_last_agent_message or ticket.date_first_response
+                ):
+                    ticket._sla_customer_message(start=now)
             elif ticket.waiting_customer and not was_waiting:
                 lines._pause(now)
             elif was_waiting and not ticket.waiting_customer:
@@ -174,7 +193,7 @@ class HelpdeskTicket(models.Model):
             if lines:
                 lines._reach(answered)
 
-    def _sla_customer_message(self):
+    def _sla_customer_message(self, start=None):
         """A customer message after the first response starts a next-response
         clock for each matching policy with that target (unless one is running)."""
         tickets = self.sudo().filtered(lambda t: not t.closed and t.active)
@@ -196,7 +215,8 @@ class HelpdeskTicket(models.Model):
                 if policy in running or not policy._matches(ticket):
                     continue
                 to_create.append(ticket._sla_line_values(
-                    policy, "next_response", policy.next_response_hours, ticket.date_last_customer_message, cal, now
+                    policy, "next_response", policy.next_response_hours,
+                    start or ticket.date_last_customer_message, cal, now,
                 ))
         if to_create:
             Line.create(to_create)

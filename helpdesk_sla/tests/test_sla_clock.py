@@ -120,3 +120,30 @@ class TestSlaClock(SlaCommon):
         self.agent_reply(ticket, local(17, 10, 30))
         self.assertEqual(self.line(ticket, self.policy_urgent, "first_response").status, "failed")
         self.assertEqual(self.line(ticket, self.policy_normal, "first_response").status, "reached")
+
+    def test_customer_reply_reopening_starts_next_response(self):
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        self.agent_reply(ticket, local(17, 10))
+        with self.at(local(17, 11)):
+            ticket.action_close()
+        # the customer answers the closed ticket (the mail gateway then reopens it)
+        self.customer_message(ticket, local(18, 9))
+        self.assertFalse(ticket.sla_ids.filtered(lambda l: l.target == "next_response"))
+        with self.at(local(18, 9, 1)):
+            ticket.action_reopen()
+        next_line = ticket.sla_ids.filtered(lambda l: l.target == "next_response")
+        self.assertEqual(next_line.status, "ongoing")
+        self.assertEqual(next_line.start_date, local(18, 9, 1))
+
+    def test_archived_ticket_stops_its_clocks(self):
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        with self.at(local(17, 10)):
+            ticket.active = False
+        self.assertEqual(set(ticket.sla_ids.mapped("status")), {"paused"})
+        self.run_cron(local(20, 10))
+        self.assertEqual(set(ticket.sla_ids.mapped("status")), {"paused"})
+        with self.at(local(17, 11)):
+            ticket.active = True
+        first = self.line(ticket, self.policy_normal, "first_response")
+        self.assertEqual(first.status, "ongoing")
+        self.assertEqual(first.paused_hours, 1)

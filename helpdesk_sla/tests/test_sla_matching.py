@@ -111,3 +111,15 @@ class TestSlaMatching(SlaCommon):
         # ... while the agent's own ticket actions still drive the clocks
         self.agent_reply(ticket, local(17, 9, 30))
         self.assertEqual(self.line(ticket, self.policy_urgent, "first_response").status, "reached")
+
+    def test_apply_policy_to_existing_tickets(self):
+        ticket = self.create_ticket_at(MONDAY_9, department_id=self.department_b.id)
+        policy = self.Policy.create({
+            "name": "Billing", "department_id": self.department_b.id, "resolution_hours": 24,
+        })
+        self.assertFalse(ticket.sla_ids, "a new policy does not touch existing tickets by itself")
+        with self.assertRaises(AccessError):
+            policy.with_user(self.agent_b).action_apply_open_tickets()
+        policy.with_user(self.manager).action_apply_open_tickets()
+        self.assertEqual(ticket.sla_ids.policy_id, policy)
+        self.assertEqual(ticket.sla_ids.start_date, ticket.create_date)
