@@ -2,6 +2,9 @@
     "name": "Helpdesk Mail Gateway",
     "summary": "Email-to-ticket: department addresses, acknowledgements, threading, reopening, "
     "loop and bounce protection",
+    "description": "Department email addresses turn mails into helpdesk tickets: intake, "
+    "acknowledgement, threading by headers and ticket number, reopening, follow-up tickets, "
+    "loop and bounce protection, loss-free IMAP fetching. See README.md.",
     "version": "18.0.1.0.0",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",

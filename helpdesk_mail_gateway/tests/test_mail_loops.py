@@ -140,3 +140,18 @@ class TestMailLoops(MailGatewayCommon):
         )
         self.assertFalse(self.env["mail.thread"].message_process(False, raw), "known Message-Id: duplicate")
         self.assertEqual(len(self.ack_messages(ticket)), 1)
+
+    def test_blacklisted_sender_not_acknowledged(self):
+        self.env["mail.blacklist"].sudo()._add("carla@customer-corp.example")
+        ticket = self.Ticket.browse(self.process("02_html_only.eml"))
+        self.assertEqual(ticket.partner_id, self.customer)
+        self.assertNotAcknowledged(ticket, "blacklisted")
+
+    def test_unknown_address_falls_back_on_server_model(self):
+        """A mailbox fetched with "Create a New Record = Helpdesk Ticket" may receive mail
+        for an address that is no department: it still becomes a ticket."""
+        raw = read_fixture("01_plain_text.eml").replace(b"hd-support@hd-test.example", b"info@elsewhere.example")
+        ticket = self.Ticket.browse(self.env["mail.thread"].message_process("helpdesk.ticket", raw))
+        self.assertEqual(ticket.name, "Cannot log in to the portal")
+        self.assertFalse(ticket.department_id)
+        self.assertEqual(ticket.channel, "email")
