@@ -59,11 +59,11 @@ class HelpdeskTicketAnalysis(models.Model):
     # measures
     ticket_count = fields.Integer("# Tickets", readonly=True)
     first_response_hours = fields.Float(
-        "Working Hours to First Response", readonly=True, aggregator="avg",
+        "First Response (working hours)", readonly=True, aggregator="avg",
         help="On the department's calendar, holidays excluded (empty until answered).",
     )
     close_hours = fields.Float(
-        "Working Hours to Close", readonly=True, aggregator="avg",
+        "Time to Close (working hours)", readonly=True, aggregator="avg",
         help="On the department's calendar, holidays excluded (empty while open).",
     )
     open_hours = fields.Float(
@@ -81,7 +81,7 @@ class HelpdeskTicketAnalysis(models.Model):
         "Rating", readonly=True, aggregator="avg", help="Last rating given by the customer (1 to 5)."
     )
     rating_satisfied = fields.Integer(
-        "Satisfied", readonly=True, aggregator="avg",
+        "Satisfaction", readonly=True, aggregator="avg",
         help="1 when the last rating is 4 or 5, 0 below, empty when not rated. Its average is the "
         "satisfaction rate.",
     )
