@@ -12,6 +12,7 @@
     "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
     "depends": ["helpdesk_ticket"],
     "data": [
+        "security/ir.model.access.csv",
         "data/mail_template_data.xml",
         "views/helpdesk_department_views.xml",
         "views/helpdesk_ticket_views.xml",

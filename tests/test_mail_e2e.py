@@ -13,6 +13,7 @@ everything it created at the end.
 import os
 import sys
 import tempfile
+import threading
 import unittest
 import uuid
 from datetime import datetime, timezone
@@ -218,3 +219,54 @@ class TestMailGatewayEndToEnd(BaseCase):
             self.assertEqual(ticket.date_last_customer_message, message.date)
         new_acks = [m for _s, _r, m in self.smtp.messages()[sent_before:] if m["In-Reply-To"] == reply_id]
         self.assertFalse(new_acks, "a reply is never acknowledged")
+
+    def test_same_mail_two_workers_one_ticket(self):
+        """Two workers get the same mail at the same moment (the MTA pipes one copy per
+        department address): one ticket, one message. The second worker's snapshot is
+        taken before the first one commits, so only the receipt's unique index can see the
+        conflict."""
+        raw = _new_request(
+            f"Erin Example <{self.customer_email}>", f"{self.alias_address}, billing@{self.domain_name}",
+            "Sent to two addresses", "Two copies of this mail arrive together.",
+            make_msgid(domain="e2e-customer.example"),
+        )
+        first_done, release_first = threading.Event(), threading.Event()
+        results, errors = {}, []
+
+        def first_worker():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    results["first"] = env["mail.thread"].message_process(False, raw)
+                    first_done.set()
+                    release_first.wait(30)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+                first_done.set()
+
+        def second_worker():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    cr.execute("SELECT 1")  # the transaction's snapshot starts here
+                    first_done.wait(30)
+                    threading.Timer(1.0, release_first.set).start()
+                    results["second"] = env["mail.thread"].message_process(False, raw)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+                release_first.set()
+
+        threads = [threading.Thread(target=first_worker), threading.Thread(target=second_worker)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertFalse(errors)
+        self.assertTrue(results["first"])
+        self.assertFalse(results["second"], "the second copy is recognised as a duplicate")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            tickets = env["helpdesk.ticket"].search([("name", "=", "Sent to two addresses"),
+                                                     ("partner_email", "=", self.customer_email)])
+            self.assertEqual(len(tickets), 1)
+            self.assertEqual(len(tickets.message_ids.filtered(lambda m: m.message_type == "email")), 1)

@@ -40,9 +40,8 @@ class MailThread(models.AbstractModel):
           kept (no ticket without its message) and the error is logged with its reason
           before being raised again, so that the caller (incoming mail server, mailgate
           script) keeps the mail for a later attempt.
-        * Two workers receiving the same Message-Id at once are serialised by a
-          transaction-level advisory lock: the second one then sees the first one's
-          message and ignores the duplicate.
+        * Two workers receiving the same Message-Id at once are serialised by the unique
+          index of helpdesk.mail.receipt: the second one ignores the duplicate.
         * Charset labels unknown to Python (windows-874...) are mapped first.
         """
         if isinstance(message, xmlrpclib.Binary):
@@ -69,8 +68,13 @@ class MailThread(models.AbstractModel):
             parsed = email.message_from_bytes(message, policy=email.policy.SMTP)
             email_from = str(parsed.get("From", "") or "?")
             message_id = str(parsed.get("Message-Id", "") or "").strip() or fallback_message_id(parsed)
-            self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["helpdesk-mail:" + message_id])
             with self.env.cr.savepoint():
+                if not self.env["helpdesk.mail.receipt"]._claim(message_id):
+                    _logger.info(
+                        "Ignored mail %s from %s: the same Message-Id is being processed by another worker",
+                        message_id, email_from,
+                    )
+                    return False
                 return super().message_process(
                     model, message, custom_values=custom_values, save_original=save_original,
                     strip_attachments=strip_attachments, thread_id=thread_id,
