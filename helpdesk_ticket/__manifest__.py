@@ -37,6 +37,7 @@
     "demo": [
         "demo/helpdesk_demo.xml",
         "demo/mail_canned_response_demo.xml",
+        "demo/helpdesk_article_demo.xml",
         "demo/helpdesk_routing_rule_demo.xml",
     ],
     "application": True,
