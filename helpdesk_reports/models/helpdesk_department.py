@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.tools import SQL
+
+from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
 
 class HelpdeskDepartment(models.Model):
@@ -23,8 +26,8 @@ class HelpdeskDepartment(models.Model):
         return fields.Datetime.now() - timedelta(days=days)
 
     def _compute_report_kpis(self):
-        """KPIs of the overview cards, with the user's access rights: three grouped
-        queries whatever the number of departments."""
+        """KPIs of the overview cards, with the user's access rights (ticket record
+        rules): three grouped queries whatever the number of departments."""
         kpis = {dep_id: {} for dep_id in self.ids}
         if self.ids:
             Ticket = self.env["helpdesk.ticket"]
@@ -47,15 +50,23 @@ class HelpdeskDepartment(models.Model):
                 aggregates=["__count", "first_response_working_hours:avg"],
             ):
                 kpis[department.id].update(answered=count, first_response=hours or 0.0)
-            for department, count, satisfied in self.env["helpdesk.ticket.analysis"]._read_group(
-                [
-                    ("department_id", "in", self.ids),
-                    ("rating_date", ">=", self._report_period_start(30)),
-                ],
-                groupby=["department_id"],
-                aggregates=["__count", "rating_satisfied:sum"],
-            ):
-                kpis[department.id].update(rated=count, satisfied=satisfied or 0)
+            # every rating given in the last 30 days on a ticket the user may read
+            tickets = Ticket._search([("department_id", "in", self.ids)])
+            self.env["rating.rating"].flush_model(["res_model", "res_id", "rating", "consumed"])
+            Ticket.flush_model(["department_id"])
+            self.env.cr.execute(SQL(
+                """
+                SELECT t.department_id, count(*), count(*) FILTER (WHERE r.rating >= %s)
+                  FROM rating_rating r
+                  JOIN helpdesk_ticket t ON t.id = r.res_id
+                 WHERE r.res_model = 'helpdesk.ticket' AND r.consumed AND r.rating > 0
+                   AND r.write_date >= %s AND r.res_id IN %s
+                 GROUP BY t.department_id
+                """,
+                RATING_LIMIT_SATISFIED, self._report_period_start(30), tickets.subselect(),
+            ))
+            for department_id, count, satisfied in self.env.cr.fetchall():
+                kpis[department_id].update(rated=count, satisfied=satisfied)
         for department in self:
             values = kpis.get(department.id, {})
             department.sla_failed_ticket_count = values.get("failed", 0)

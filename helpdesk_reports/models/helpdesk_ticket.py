@@ -22,7 +22,7 @@ class HelpdeskTicket(models.Model):
         "department's calendar (holidays excluded), as the SLA clocks count them.",
     )
 
-    @api.depends("create_date", "date_first_response", "date_closed", "department_id")
+    @api.depends("create_date", "date_first_response", "date_closed", "department_id.resource_calendar_id")
     def _compute_working_hours(self):
         """Business time on the department's calendar, with the SLA engine (same
         calendar, timezone and global leaves as the SLA deadlines)."""
