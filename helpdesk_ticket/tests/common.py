@@ -68,6 +68,8 @@ class HelpdeskCommon(TransactionCase):
 
     @classmethod
     def _portal_user(cls, partner, login):
+        # name and email given explicitly: new_test_user would otherwise rename the partner
         return new_test_user(
             cls.env, login=login, groups="base.group_portal", partner_id=partner.id,
+            name=partner.name, email=partner.email,
         )
