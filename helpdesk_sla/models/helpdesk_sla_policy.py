@@ -40,7 +40,7 @@ class HelpdeskSlaPolicy(models.Model):
         "helpdesk.tag", string="Tags", help="Tickets with at least one of these tags. Empty: any tags."
     )
     partner_ids = fields.Many2many(
-        "res.partner", string="Customers", domain="[('is_company', '=', True)]",
+        "res.partner", string="Customers", domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
         help="Tickets of these customers (their company and its contacts). Empty: every customer.",
     )
     channel = fields.Selection(CHANNELS, help="Tickets received on this channel. Empty: every channel.")

@@ -3,3 +3,4 @@ from . import test_sla_matching
 from . import test_sla_clock
 from . import test_sla_cron
 from . import test_sla_concurrency
+from . import test_sla_ui

@@ -146,3 +146,23 @@ class TestSlaCron(SlaCommon):
             ("model", "=", "helpdesk.ticket"), ("res_id", "in", tickets_500.ids), ("body", "ilike", "SLA failed"),
         ])
         self.assertEqual(notes, 500)
+
+    def test_search_filters(self):
+        on_track = self.create_ticket_at(MONDAY_9, priority="1", user_id=self.agent_a.id)
+        at_risk = self.create_ticket_at(local(17, 8), priority="1", user_id=self.agent_a.id)
+        failed = self.create_ticket_at(MONDAY_9, priority="3", user_id=self.agent_a.id)
+        none = self.create_ticket_at(MONDAY_9, priority="0")
+        self.agent_reply(on_track, local(17, 9, 10))
+        self.run_cron(local(17, 13, 30))
+        arch = self.env["helpdesk.ticket"].get_views([(False, "search")])["views"]["search"]["arch"]
+        tickets = on_track | at_risk | failed | none
+        for name, expected in [("sla_failed", failed), ("sla_at_risk", at_risk), ("sla_on_track", on_track)]:
+            self.assertIn(f'name="{name}"', arch)
+            status = name.removeprefix("sla_")
+            self.assertEqual(tickets.search([("id", "in", tickets.ids), ("sla_status", "=", status)]), expected)
+        self.assertEqual(none.sla_status, "none")
+        # sorted by the nearest running deadline: Monday 17:00 (first response),
+        # Tuesday 9:00 (the failed ticket's other clocks), next Monday (resolution)
+        ordered = tickets.search([("id", "in", tickets.ids), ("sla_deadline", "!=", False)], order="sla_deadline")
+        self.assertEqual(ordered.ids, [at_risk.id, failed.id, on_track.id])
+        self.assertEqual(at_risk.sla_deadline, local(17, 17))
