@@ -76,8 +76,10 @@ class HelpdeskPerformance(models.TransientModel):
     @api.depends("user_id", "period")
     def _compute_figures(self):
         Department = self.env["helpdesk.department"]
+        is_manager = self.env.user.has_group("helpdesk_ticket.group_helpdesk_manager")
         for report in self:
-            user = report.user_id or self.env.user
+            # agents only ever get their own report; managers may look at an agent's
+            user = report.user_id if report.user_id and is_manager else self.env.user
             start = fields.Datetime.now() - timedelta(days=int(report.period or 30))
             departments = Department.search(["|", ("member_ids", "in", user.ids), ("manager_id", "=", user.id)])
             report.department_ids = departments

@@ -87,3 +87,11 @@ class TestMyPerformance(ReportsCommon):
         rows = self.env["helpdesk.ticket.analysis"].with_user(self.agent_a).search(action["domain"])
         self.assertEqual(set(rows.mapped("user_id")), {self.agent_a})
         self.assertEqual(len(rows), 3)
+
+    def test_agent_cannot_report_on_someone_else(self):
+        report = self.env["helpdesk.performance"].with_user(self.agent_b).create({"user_id": self.agent_a.id})
+        self.assertEqual(report.department_ids, self.department_b, "agent_b's own figures")
+        self.assertEqual(report.my_open_count, 1)
+        managed = self.env["helpdesk.performance"].with_user(self.manager).create({"user_id": self.agent_a.id})
+        self.assertEqual(managed.my_open_count, 1)
+        self.assertEqual(managed.my_closed_count, 1)
