@@ -4,7 +4,6 @@ from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.http import request
-from odoo.tools import html2plaintext
 
 SUGGESTION_LIMIT = 3
 SEARCH_LIMIT = 50
@@ -60,7 +59,7 @@ class HelpdeskKnowledgeBase(http.Controller):
 
     @staticmethod
     def _kb_summary(article):
-        text = " ".join(html2plaintext(article.body or "").split())
+        text = article.body_text or ""
         return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH].rstrip() + "…"
 
     @staticmethod

@@ -25,6 +25,10 @@ class HelpdeskArticle(models.Model):
 
     name = fields.Char("Title", required=True, tracking=True, index="trigram")
     body = fields.Html(sanitize=True, sanitize_style=True)
+    body_text = fields.Text(
+        "Plain Text", compute="_compute_body_text", store=True,
+        help="The body without markup, searched by the suggestions and the portal search.",
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     department_id = fields.Many2one(
@@ -64,6 +68,11 @@ class HelpdeskArticle(models.Model):
                 article.company_id = article.department_id.company_id
             elif not article.company_id:
                 article.company_id = self.env.company
+
+    @api.depends("body")
+    def _compute_body_text(self):
+        for article in self:
+            article.body_text = " ".join(html2plaintext(article.body or "").split())
 
     @api.depends("helpful_count", "not_helpful_count")
     def _compute_helpful_rate(self):
@@ -140,20 +149,21 @@ class HelpdeskArticle(models.Model):
 
         Ranks with pg_trgm word similarity on the title when the extension is installed, and
         always accepts substring matches (ILIKE) of the text or of its words in the title or
-        body, so that partial input in scripts without spaces (Thai) and databases without
+        the body's plain text, so that partial input in scripts without spaces (Thai) and databases without
         pg_trgm still find articles. ``domain`` (with the caller's access rules) restricts
         the candidates; only ids that satisfy it are returned.
         """
         text, terms = self._search_terms(text)
         if not text:
             return self.browse()
+        self.flush_model(["name", "body_text", "sequence"])
         candidates = self._search(domain or [])
 
         def contains(term):
             return f"%{escape_psql(term)}%"
 
         matches = SQL(" OR ").join(
-            SQL("(a.name ILIKE %s OR a.body ILIKE %s)", contains(term), contains(term)) for term in terms
+            SQL("(a.name ILIKE %s OR a.body_text ILIKE %s)", contains(term), contains(term)) for term in terms
         )
         title_bonus = SQL("CASE WHEN a.name ILIKE %s THEN 1 ELSE 0 END", contains(text))
         if self._trigram_available():

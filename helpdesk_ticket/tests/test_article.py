@@ -97,6 +97,31 @@ class TestArticle(HelpdeskCommon):
         self.assertEqual(len(self._suggest("password")), 3)
         self.assertFalse(self._suggest("   "))
 
+    def test_search_ignores_markup(self):
+        # "strong" and "href" only appear in the HTML markup of the body, never in its text
+        self.env["helpdesk.article"].create({
+            "name": "Markup", "is_published": True, "department_id": self.department_a.id,
+            "body": '<p><strong>Bold</strong> <a href="https://example.com">link</a></p>',
+        })
+        self.assertFalse(self._suggest("strong"))
+        self.assertFalse(self._suggest("href"))
+        self.assertEqual(self._suggest("Bold link").name, "Markup")
+
+    def test_search_query_count_independent_of_articles(self):
+        Article = self.env["helpdesk.article"]
+        domain = Article._portal_domain(self.env.company)
+        Article._search_matching("password", domain)
+        with self.assertQueryCount(2):
+            Article._search_matching("password", domain)
+        Article.create([
+            {"name": f"Password article {i}", "is_published": True, "department_id": self.department_a.id}
+            for i in range(30)
+        ])
+        Article._search_matching("password", domain)
+        with self.assertQueryCount(2):
+            found = Article._search_matching("password", domain)
+        self.assertEqual(len(found), 3)
+
     def test_search_escapes_wildcards(self):
         self.assertFalse(self._suggest("%"))
         self.assertFalse(self._suggest("_"))
