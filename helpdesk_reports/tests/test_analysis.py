@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -266,3 +268,47 @@ class TestTicketAnalysis(ReportsCommon):
         self.assertNotIn(self.t4, self._rows())
         Analysis = self.env["helpdesk.ticket.analysis"].with_context(active_test=False)
         self.assertTrue(Analysis.search([("ticket_id", "=", self.t4.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestAnalysisWithSlaEngine(ReportsCommon):
+    """SLA measures from lines maintained by the SLA engine itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.department_sla = cls.env["helpdesk.department"].create({
+            "name": "SLA 24/7", "resource_calendar_id": False, "assignment_method": "manual",
+            "member_ids": [Command.set(cls.agent_a.ids)],
+        })
+        cls.env["helpdesk.sla.policy"].create({
+            "name": "One hour answer",
+            "department_id": cls.department_sla.id,
+            "first_response_hours": 1,
+            "resolution_hours": 48,
+        })
+
+    def _row(self, ticket):
+        self.env.flush_all()
+        Analysis = self.env["helpdesk.ticket.analysis"]
+        Analysis.invalidate_model()
+        return Analysis.search([("ticket_id", "=", ticket.id)])
+
+    def test_late_and_on_time_first_response(self):
+        late = self._create_ticket(name="late", department_id=self.department_sla.id, user_id=self.agent_a.id)
+        on_time = self._create_ticket(name="on time", department_id=self.department_sla.id, user_id=self.agent_a.id)
+        self.assertEqual(len(late.sla_ids), 2, "first response and resolution clocks")
+        self.assertEqual(self._row(late).sla_status, "running")
+        late.date_first_response = late.create_date + timedelta(hours=2)
+        on_time.date_first_response = on_time.create_date + timedelta(minutes=30)
+        (late | on_time).action_close()
+        late_row, on_time_row = self._row(late), self._row(on_time)
+        self.assertEqual(
+            (late_row.sla_status, late_row.sla_failed_count, late_row.sla_met, late_row.first_response_hours),
+            ("failed", 1, 0, 2.0),
+        )
+        self.assertEqual(
+            (on_time_row.sla_status, on_time_row.sla_failed_count, on_time_row.sla_met,
+             on_time_row.first_response_hours),
+            ("met", 0, 1, 0.5),
+        )
