@@ -93,6 +93,12 @@ class TestKnowledgeBasePortal(KnowledgeBaseCommon):
         self.url_open(f"/helpdesk/kb/{self.article_thai.id}")
         self.article_thai.invalidate_recordset(["view_count"])
         self.assertEqual(self.article_thai.view_count, 2)
+        # signed-in customers get the same pages
+        self.login(self.user_a)
+        for url in ("/helpdesk/kb", f"/helpdesk/kb/{self.article_thai.id}", "/helpdesk/kb?search=รหัส"):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(self.article_thai.name, response.text)
 
     def test_unpublished_articles_are_not_found(self):
         for article in (self.article_draft, self.article_hidden_department):
