@@ -1,6 +1,5 @@
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from odoo import Command
 from odoo.tests.common import tagged
 
 from .common import MONDAY_9, SlaCommon, local
