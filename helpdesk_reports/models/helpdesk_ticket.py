@@ -26,7 +26,9 @@ class HelpdeskTicket(models.Model):
     def _compute_working_hours(self):
         """Business time on the department's calendar, with the SLA engine (same
         calendar, timezone and global leaves as the SLA deadlines)."""
-        calendars = self.env["helpdesk.ticket.sla"]._calendars(self.department_id)
+        measured = self.filtered(lambda t: t.create_date and (t.date_first_response or t.date_closed))
+        # no calendar read for the tickets that have nothing to measure (e.g. on creation)
+        calendars = self.env["helpdesk.ticket.sla"]._calendars(measured.department_id) if measured else {}
         for ticket in self:
             cal = calendars.get(ticket.department_id.id, bt.ALWAYS_OPEN)
             start = ticket.create_date
