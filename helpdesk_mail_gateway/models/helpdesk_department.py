@@ -28,6 +28,13 @@ class HelpdeskDepartment(models.Model):
         "bounces or our own addresses). Leave empty to send no acknowledgement.",
     )
 
+    def write(self, vals):
+        # the alias mixin writes alias fields as superuser and silently drops them for users
+        # without write access: refuse explicitly instead
+        if set(vals) & set(self.ALIAS_WRITEABLE_FIELDS):
+            self.check_access("write")
+        return super().write(vals)
+
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()
         values["alias_model_id"] = self.env["ir.model"]._get_id("helpdesk.ticket")

@@ -2,3 +2,4 @@ from . import test_mail_corpus
 from . import test_mail_threading
 from . import test_mail_loops
 from . import test_mail_outgoing
+from . import test_mail_security

@@ -97,7 +97,7 @@ class TestMailLoops(MailGatewayCommon):
         # delivered again through another department address: still the same message
         raw = read_fixture("03_multipart_alternative.eml").replace(b"hd-support@", b"hd-billing@")
         self.assertFalse(self.env["mail.thread"].message_process(False, raw))
-        self.assertEqual(self.Ticket.search_count([("name", "=", "Printer offline")]), 1)
+        self.assertEqual(self.Ticket.search_count(self.new_tickets_domain("Printer offline")), 1)
         self.assertEqual(
             self.env["mail.message"].search_count([("message_id", "=", "<fx03@customer-corp.example>")]), 1
         )
@@ -111,7 +111,7 @@ class TestMailLoops(MailGatewayCommon):
         for index in range(5):
             raw = template.replace(b"<fx01@newcorp.example>", b"<loop-%d@newcorp.example>" % index)
             results.append(self.env["mail.thread"].message_process(False, raw))
-        tickets = self.Ticket.search([("partner_email", "=", "nina.new@newcorp.example")])
+        tickets = self.Ticket.search([("partner_email", "=", "nina.new@newcorp.example"), ("id", ">", self.last_ticket_id)])
         self.assertEqual(len(tickets), 3, "Odoo's loop detection stops the flood")
         self.assertEqual(results[3:], [None, None])
         bounce = self.env["mail.mail"].search([("email_to", "ilike", "nina.new@newcorp.example"),
