@@ -38,6 +38,27 @@ def _edges(text):
     return text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
 
 
+def _header_problems(name, po, lang, plural_forms):
+    problems = []
+    if po.metadata.get("Language") != lang:
+        problems.append(f"{name}: Language header is {po.metadata.get('Language')!r}")
+    if po.metadata.get("Plural-Forms") != plural_forms:
+        problems.append(f"{name}: Plural-Forms header is {po.metadata.get('Plural-Forms')!r}")
+    if "charset=UTF-8" not in po.metadata.get("Content-Type", ""):
+        problems.append(f"{name}: Content-Type is not UTF-8")
+    return problems
+
+
+def _term_problems(name, msgid, msgstr):
+    problems = []
+    for label, pattern in (("placeholders", PLACEHOLDER), ("HTML tags", TAG), ("QWeb attributes", QWEB_ATTRIBUTE)):
+        if sorted(pattern.findall(msgid)) != sorted(pattern.findall(msgstr)):
+            problems.append(f"{name}: {label} differ in {msgid!r} -> {msgstr!r}")
+    if _edges(msgid) != _edges(msgstr):
+        problems.append(f"{name}: leading/trailing whitespace differs in {msgid!r} -> {msgstr!r}")
+    return problems
+
+
 @tagged("post_install", "-at_install", "helpdesk_translations")
 class TestTranslationFiles(TransactionCase):
     """The .po files themselves (no database involved)."""
@@ -50,45 +71,33 @@ class TestTranslationFiles(TransactionCase):
                 self.assertTrue((REPO / addon / "i18n" / f"{lang}.po").is_file(), f"{addon}: {lang}.po is missing")
 
     def test_po_files_are_complete_and_consistent(self):
+        problems = []
         for addon in _addons_with_template():
             template = polib.pofile(str(REPO / addon / "i18n" / f"{addon}.pot"))
             for lang, (_code, plural_forms) in LANGS.items():
-                path = REPO / addon / "i18n" / f"{lang}.po"
-                with self.subTest(file=f"{addon}/i18n/{lang}.po"):
-                    po = polib.pofile(str(path))  # raises on a syntax error
-                    self.assertEqual(po.metadata.get("Language"), lang)
-                    self.assertEqual(po.metadata.get("Plural-Forms"), plural_forms)
-                    self.assertIn("charset=UTF-8", po.metadata.get("Content-Type", ""))
-                    self.assertFalse([e.msgid for e in po if "fuzzy" in e.flags], "fuzzy entries")
-                    self.assertFalse([e.msgid for e in po if not e.obsolete and not e.msgstr], "untranslated entries")
-                    translated = {e.msgid: e for e in po if not e.obsolete}
-                    missing = [e.msgid for e in template if e.msgid not in translated]
-                    self.assertFalse(missing, f"terms of {addon}.pot missing from {lang}.po")
-                    for term in template:
-                        msgstr = translated[term.msgid].msgstr
-                        self.assertEqual(
-                            sorted(PLACEHOLDER.findall(term.msgid)), sorted(PLACEHOLDER.findall(msgstr)),
-                            f"placeholders differ: {term.msgid!r} -> {msgstr!r}",
-                        )
-                        self.assertEqual(
-                            sorted(TAG.findall(term.msgid)), sorted(TAG.findall(msgstr)),
-                            f"HTML tags differ: {term.msgid!r} -> {msgstr!r}",
-                        )
-                        self.assertEqual(
-                            sorted(QWEB_ATTRIBUTE.findall(term.msgid)), sorted(QWEB_ATTRIBUTE.findall(msgstr)),
-                            f"QWeb attributes differ: {term.msgid!r} -> {msgstr!r}",
-                        )
-                        self.assertEqual(
-                            _edges(term.msgid), _edges(msgstr),
-                            f"leading/trailing whitespace differs: {term.msgid!r} -> {msgstr!r}",
-                        )
+                name = f"{addon}/i18n/{lang}.po"
+                po = polib.pofile(str(REPO / addon / "i18n" / f"{lang}.po"))  # raises on a syntax error
+                problems += _header_problems(name, po, lang, plural_forms)
+                translated = {e.msgid: e for e in po if not e.obsolete}
+                for entry in po:
+                    if "fuzzy" in entry.flags:
+                        problems.append(f"{name}: fuzzy entry {entry.msgid!r}")
+                    if not entry.obsolete and not entry.msgstr:
+                        problems.append(f"{name}: untranslated {entry.msgid!r}")
+                for term in template:
+                    if term.msgid not in translated:
+                        problems.append(f"{name}: missing {term.msgid!r}")
+                    elif translated[term.msgid].msgstr:
+                        problems += _term_problems(name, term.msgid, translated[term.msgid].msgstr)
+        self.assertFalse(problems, "\n".join(problems))
 
-    def test_placeholder_check_catches_a_lost_placeholder(self):
-        # the check above can fail: a translation that drops %(count)s is reported
-        self.assertNotEqual(
-            sorted(PLACEHOLDER.findall("You can attach at most %(count)s files.")),
-            sorted(PLACEHOLDER.findall("คุณแนบไฟล์ได้หลายไฟล์")),
-        )
+    def test_checks_catch_broken_translations(self):
+        # the checks above can fail: lost placeholder, tag, QWeb attribute or whitespace
+        self.assertTrue(_term_problems("x", "You can attach at most %(count)s files.", "แนบได้หลายไฟล์"))
+        self.assertTrue(_term_problems("x", "<strong>Type:</strong>", "ประเภท:"))
+        self.assertTrue(_term_problems("x", '<p t-if="a">Hi</p>', "<p>สวัสดี</p>"))
+        self.assertTrue(_term_problems("x", "files of ", "ไฟล์ ขนาด"))
+        self.assertFalse(_term_problems("x", "Assigned to %s.", "มอบหมายให้ %s แล้ว"))
 
 
 @tagged("post_install", "-at_install", "helpdesk_translations")
@@ -133,13 +142,14 @@ class TestTranslationLoading(TransactionCase):
 
     def test_python_strings_are_translated(self):
         # strings of the Python code (self.env._ / _()) are read from the .po files
+        problems = []
         for addon in self.modules.mapped("name"):
-            for code, _plural in LANGS.values():
+            for lang, (code, _plural) in LANGS.items():
                 translations = code_translations.get_python_translations(addon, code)
-                po = polib.pofile(str(REPO / addon / "i18n" / f"{code.split('_')[0]}.po"))
-                code_terms = [e for e in po if "odoo-python" in (e.comment or "")]
-                for entry in code_terms:
-                    with self.subTest(addon=addon, lang=code, term=entry.msgid):
-                        self.assertEqual(translations.get(entry.msgid), entry.msgstr)
+                po = polib.pofile(str(REPO / addon / "i18n" / f"{lang}.po"))
+                for entry in po:
+                    if "odoo-python" in (entry.comment or "") and translations.get(entry.msgid) != entry.msgstr:
+                        problems.append(f"{addon} {code}: {entry.msgid!r} is not translated")
+        self.assertFalse(problems, "\n".join(problems))
         translations = code_translations.get_python_translations("helpdesk_ticket", "th_TH")
         self.assertEqual(translations.get("Assigned to %s."), "มอบหมายให้ %s แล้ว")
