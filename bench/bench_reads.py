@@ -31,7 +31,7 @@ def _plans(ctx, env, system, name, fn, table):
     seq = 0
     out = []
     for query in queries:
-        if not re.search(rf'\b"?{table}"?\b', query) or not query.lstrip().upper().startswith("SELECT"):
+        if not re.search(rf'\b"?{table}(_analysis)?"?\b', query) or not query.lstrip().upper().startswith("SELECT"):
             continue
         plan = explain(env.cr, query)
         seq += len(re.findall(rf"Seq Scan on {table}\b", plan))
@@ -92,7 +92,8 @@ def paths_ours(env, fx):
                                 departments.read([f for f in KPI_FIELDS_OURS if f in departments._fields])),
         "search_list": lambda: _list(T, [("closed", "=", False)], LIST_FIELDS_OURS),
         "search_number": lambda: _list(T, [("number", "ilike", number)], LIST_FIELDS_OURS),
-        "search_email": lambda: _list(T, [("partner_email", "ilike", email)], LIST_FIELDS_OURS),
+        "search_email": lambda: _list(T, [("partner_email", "=", email)], LIST_FIELDS_OURS),
+        "search_email_ilike": lambda: _list(T, [("partner_email", "ilike", email)], LIST_FIELDS_OURS),
     }
 
 
@@ -109,7 +110,8 @@ def paths_crm(env, fx):
             ["team_id", "user_id", "priority"], ["__count", "expected_revenue:sum"]),
         "search_list": lambda: _list(L, [("team_id", "=", team.id), ("probability", "<", 100)], LIST_FIELDS_CRM),
         "search_number": lambda: _list(L, [("name", "ilike", name)], LIST_FIELDS_CRM),
-        "search_email": lambda: _list(L, [("email_from", "ilike", email)], LIST_FIELDS_CRM),
+        "search_email": lambda: _list(L, [("email_from", "=", email)], LIST_FIELDS_CRM),
+        "search_email_ilike": lambda: _list(L, [("email_from", "ilike", email)], LIST_FIELDS_CRM),
     }
 
 
@@ -126,13 +128,14 @@ def paths_oca(env, fx):
                                             "todo_ticket_count_high_priority"])),
         "search_list": lambda: _list(T, [("closed", "=", False)], LIST_FIELDS_OCA),
         "search_number": lambda: _list(T, [("number", "ilike", number)], LIST_FIELDS_OCA),
-        "search_email": lambda: _list(T, [("partner_email", "ilike", email)], LIST_FIELDS_OCA),
+        "search_email": lambda: _list(T, [("partner_email", "=", email)], LIST_FIELDS_OCA),
+        "search_email_ilike": lambda: _list(T, [("partner_email", "ilike", email)], LIST_FIELDS_OCA),
     }
 
 
 TABLES = {"ours": "helpdesk_ticket", "crm": "crm_lead", "oca": "helpdesk_ticket"}
 PATHS = {"ours": paths_ours, "crm": paths_crm, "oca": paths_oca}
-NAMES = ["report_pivot", "report_kpis", "search_list", "search_number", "search_email"]
+NAMES = ["report_pivot", "report_kpis", "search_list", "search_number", "search_email", "search_email_ilike"]
 
 
 def measure_at(ctx, rows):

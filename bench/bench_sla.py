@@ -63,6 +63,7 @@ def run(ctx, report):
         if not policy:
             policy = env["helpdesk.sla.policy"].create({"name": "Bench SLA", "resolution_hours": 24})
             env.cr.commit()
+        _run_cron(env)  # warm-up: caches, and whatever was already due before the benchmark
         series = {}
         for n in ctx.scale["sla_lines"]:
             _insert_lines(env, n, policy.id)

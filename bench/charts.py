@@ -10,6 +10,27 @@ COLORS = {"ours": "#2a7ab0", "crm": "#999999", "oca": "#d9822b"}
 LABELS = {"ours": "ours (helpdesk_ticket)", "crm": "Odoo CRM (crm.lead)", "oca": "OCA helpdesk_mgmt"}
 
 
+def _fmt(value, unit):
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} {unit}" if abs(value) >= 100 else f"{value:.3g} {unit}"
+
+
+def table_md(data):
+    """The results as a Markdown table (pasted into BENCHMARKS.md)."""
+    lines = ["| benchmark | ours | Odoo baseline | ratio ours/baseline | OCA helpdesk_mgmt | notes |",
+             "|---|---|---|---|---|---|"]
+    for r in data["results"]:
+        if r.get("skipped"):
+            lines.append(f"| {r['name']} | skipped | | | | {r['skipped']} |")
+            continue
+        ratio = "n/a" if r.get("ratio") is None else f"{r['ratio']:.2f}"
+        better = "higher is better" if r.get("higher_is_better") else "lower is better"
+        lines.append(f"| {r['name']} | {_fmt(r['ours'], r['unit'])} | {_fmt(r.get('baseline'), r['unit'])} | "
+                     f"{ratio} | {_fmt(r.get('oca'), r['unit'])} | {better}; {r.get('note', '')} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "small"))
@@ -90,6 +111,8 @@ def main(argv=None):
         fig.tight_layout()
         fig.savefig(os.path.join(args.out, "ratios.png"), dpi=110)
         plt.close(fig)
+    with open(os.path.join(args.results, f"latest-{args.scale}.md"), "w") as f:
+        f.write(table_md(data))
     print(f"charts written to {args.out}")
     return 0
 

@@ -6,7 +6,7 @@ portal user. The same shapes are created for our addons, for Odoo's CRM
 
 ALIAS_DOMAIN = "bench.example.com"
 N_AGENTS = 4
-N_CUSTOMERS = 200
+N_CUSTOMERS = 2000
 PASSWORD = "bench-pass-1"
 
 

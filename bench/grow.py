@@ -32,67 +32,82 @@ def grow(env, model_name, target):
     populate_models({model: factor}, ord("_"))
     env.flush_all()
     env.invalidate_all()
-    env.cr.execute(f"ANALYZE {model._table}")
+    # the engine makes char columns unique by appending "_<copy>"; customers' emails
+    # must stay real addresses for the lookups to mean anything
+    email = EMAIL_COLUMNS.get(model._table)
+    if email:
+        env.cr.execute(f"UPDATE {model._table} SET {email} = split_part({email}, '_', 1) "
+                       f"WHERE {email} LIKE '%%\\_%%'")
     env.cr.commit()
+    vacuum_analyze(env, model._table)
     return count(env, model._table)
+
+
+EMAIL_COLUMNS = {"helpdesk_ticket": "partner_email", "crm_lead": "email_from"}
+
+
+def vacuum_analyze(env, table):
+    """VACUUM ANALYZE (outside a transaction): fresh statistics and visibility map, as
+    autovacuum would give a production database after the bulk insert."""
+    from odoo.sql_db import db_connect
+    with db_connect(env.cr.dbname).cursor() as cr:
+        cr._cnx.autocommit = True
+        cr.execute(f"VACUUM ANALYZE {table}")
+
+
+def _spread(env, table, assignments, params):
+    """One set-based UPDATE giving row number ``n`` (by id) the values of ``assignments``
+    (SQL expressions of ``n`` and of the array parameters)."""
+    env.flush_all()
+    env.cr.execute(f"""
+        UPDATE {table} t SET {assignments}
+          FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS n FROM {table}) s
+         WHERE s.id = t.id
+    """, params)
+    env.invalidate_all()
+
+
+def _pick(name):
+    return f"(%({name})s::{'text' if name == 'emails' else 'int'}[])[1 + s.n %% cardinality(%({name})s::{'text' if name == 'emails' else 'int'}[])]"
 
 
 def spread_ours(env, departments, agents, customers):
     """Give the ticket seed a realistic shape: 90% closed, every department/agent/priority."""
-    env.flush_all()
-    cr = env.cr
     stages = env["helpdesk.stage"].search([])
     closed = stages.filtered("closed")[:1]
     open_stages = stages.filtered(lambda s: not s.closed)
-    cr.execute("SELECT id FROM helpdesk_ticket ORDER BY id")
-    ids = [r[0] for r in cr.fetchall()]
-    for n, tid in enumerate(ids):
-        is_closed = n % 10 != 0
-        stage = closed if is_closed else open_stages[n % len(open_stages)]
-        cr.execute("""
-            UPDATE helpdesk_ticket
-               SET stage_id = %s, closed = %s, date_closed = CASE WHEN %s THEN create_date END,
-                   department_id = %s, user_id = %s, priority = %s, partner_id = %s,
-                   commercial_partner_id = %s, partner_email = %s
-             WHERE id = %s
-        """, [stage.id, is_closed, is_closed, departments[n % len(departments)].id,
-              agents[n % len(agents)].id, str(n % 4), customers[n % len(customers)].id,
-              customers[n % len(customers)].id, customers[n % len(customers)].email, tid])
-    env.invalidate_all()
+    _spread(env, "helpdesk_ticket", f"""
+        stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(closed)s ELSE {_pick('open_stages')} END,
+        closed = s.n %% 10 <> 0,
+        date_closed = CASE WHEN s.n %% 10 <> 0 THEN t.create_date + interval '2 days' END,
+        department_id = {_pick('departments')}, user_id = {_pick('agents')},
+        priority = (s.n %% 4)::text, partner_id = {_pick('customers')},
+        commercial_partner_id = {_pick('customers')}, partner_email = {_pick('emails')}
+    """, {"closed": closed.id, "open_stages": open_stages.ids, "departments": departments.ids,
+          "agents": agents.ids, "customers": customers.ids, "emails": customers.mapped("email")})
 
 
 def spread_crm(env, team, agents, customers):
-    env.flush_all()
-    cr = env.cr
     won = env["crm.stage"].search([("is_won", "=", True)], limit=1)
     open_stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
-    cr.execute("SELECT id FROM crm_lead ORDER BY id")
-    for n, (lid,) in enumerate(cr.fetchall()):
-        is_closed = n % 10 != 0
-        cr.execute("""
-            UPDATE crm_lead SET stage_id = %s, probability = %s, type = 'opportunity', team_id = %s,
-                   user_id = %s, priority = %s, partner_id = %s, email_from = %s, active = true
-             WHERE id = %s
-        """, [(won if is_closed else open_stage).id, 100 if is_closed else 10, team.id,
-              agents[n % len(agents)].id, str(n % 4), customers[n % len(customers)].id,
-              customers[n % len(customers)].email, lid])
-    env.invalidate_all()
+    _spread(env, "crm_lead", f"""
+        stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(won)s ELSE %(open)s END,
+        probability = CASE WHEN s.n %% 10 <> 0 THEN 100 ELSE 10 END,
+        type = 'opportunity', team_id = %(team)s, user_id = {_pick('agents')},
+        priority = (s.n %% 4)::text, partner_id = {_pick('customers')}, email_from = {_pick('emails')},
+        active = true
+    """, {"won": won.id, "open": open_stage.id, "team": team.id, "agents": agents.ids,
+          "customers": customers.ids, "emails": customers.mapped("email")})
 
 
 def spread_oca(env, teams, agents, customers):
-    env.flush_all()
-    cr = env.cr
     stages = env["helpdesk.ticket.stage"].search([])
     closed = stages.filtered("closed")[:1]
     open_stages = stages.filtered(lambda s: not s.closed)
-    cr.execute("SELECT id FROM helpdesk_ticket ORDER BY id")
-    for n, (tid,) in enumerate(cr.fetchall()):
-        is_closed = n % 10 != 0
-        cr.execute("""
-            UPDATE helpdesk_ticket SET stage_id = %s, team_id = %s, user_id = %s, priority = %s,
-                   partner_id = %s, commercial_partner_id = %s, partner_email = %s
-             WHERE id = %s
-        """, [(closed if is_closed else open_stages[n % len(open_stages)]).id, teams[n % len(teams)].id,
-              agents[n % len(agents)].id, str(n % 4), customers[n % len(customers)].id,
-              customers[n % len(customers)].id, customers[n % len(customers)].email, tid])
-    env.invalidate_all()
+    _spread(env, "helpdesk_ticket", f"""
+        stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(closed)s ELSE {_pick('open_stages')} END,
+        team_id = {_pick('teams')}, user_id = {_pick('agents')}, priority = (s.n %% 4)::text,
+        partner_id = {_pick('customers')}, commercial_partner_id = {_pick('customers')},
+        partner_email = {_pick('emails')}
+    """, {"closed": closed.id, "open_stages": open_stages.ids, "teams": teams.ids, "agents": agents.ids,
+          "customers": customers.ids, "emails": customers.mapped("email")})
