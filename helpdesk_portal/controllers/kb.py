@@ -154,7 +154,8 @@ class HelpdeskKnowledgeBase(http.Controller):
                 "suggestion_shown", form_key, form, articles[0].company_id,
                 articles=articles, partner=self._kb_visitor_partner(), query=subject,
             )
-        params = f"?fk={form_key}&src={form}" if form in FORMS and request.env["helpdesk.kb.event"]._valid_form_key(form_key) else ""
+        tracked = form in FORMS and request.env["helpdesk.kb.event"]._valid_form_key(form_key)
+        params = f"?fk={form_key}&src={form}" if tracked else ""
         return [
             {
                 "id": article.id,

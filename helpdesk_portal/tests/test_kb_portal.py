@@ -1,5 +1,6 @@
 import uuid
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import HelpdeskPortalCommon
@@ -233,7 +234,6 @@ class TestKnowledgeBasePortal(KnowledgeBaseCommon):
         self.assertIn("o_helpdesk_kb_suggestions", response.text)
 
     def test_deflection_report_is_for_managers(self):
-        from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
             self.env["helpdesk.kb.deflection.report"].with_user(self.agent_a).search([])
         with self.assertRaises(AccessError):
