@@ -23,7 +23,9 @@ from unittest.mock import patch
 
 import odoo
 from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servers import ImapServer, SmtpCapture, remove_tree  # noqa: E402
@@ -61,7 +63,7 @@ class TestMailGatewayEndToEnd(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(odoo.tests.common.get_db_name())
+        cls.registry = Registry(get_db_name())
         if "fetchmail.server" not in cls.registry or "helpdesk.department" not in cls.registry:
             raise unittest.SkipTest("helpdesk_mail_gateway is not installed")
         with cls.registry.cursor() as cr:
