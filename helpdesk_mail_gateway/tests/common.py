@@ -1,7 +1,5 @@
 import os
 
-from odoo import Command
-
 from odoo.addons.helpdesk_ticket.tests.common import HelpdeskCommon
 
 MAILS_DIR = os.path.join(os.path.dirname(__file__), "mails")
@@ -98,5 +96,3 @@ class MailGatewayCommon(HelpdeskCommon):
         )
         return ticket, message
 
-
-__all__ = ["MailGatewayCommon", "read_fixture", "Command"]

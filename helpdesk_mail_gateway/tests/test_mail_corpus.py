@@ -61,7 +61,9 @@ class TestMailCorpus(MailGatewayCommon):
     def test_04_attached_pdf(self):
         ticket = self.Ticket.browse(self.process("04_attachment_pdf.eml"))
         self.assertEqual(ticket.name, "Wrong amount on invoice INV/2026/0042")
-        attachment = self.env["ir.attachment"].search([("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
+        )
         self.assertEqual(attachment.mapped("name"), ["INV-2026-0042.pdf"])
         self.assertTrue(base64.b64decode(attachment.datas).startswith(b"%PDF-1.4"))
         self.assertEqual(self.ticket_of("<fx04@customer-corp.example>").message_ids.attachment_ids, attachment)

@@ -111,7 +111,9 @@ class TestMailLoops(MailGatewayCommon):
         for index in range(5):
             raw = template.replace(b"<fx01@newcorp.example>", b"<loop-%d@newcorp.example>" % index)
             results.append(self.env["mail.thread"].message_process(False, raw))
-        tickets = self.Ticket.search([("partner_email", "=", "nina.new@newcorp.example"), ("id", ">", self.last_ticket_id)])
+        tickets = self.Ticket.search(
+            [("partner_email", "=", "nina.new@newcorp.example"), ("id", ">", self.last_ticket_id)]
+        )
         self.assertEqual(len(tickets), 3, "Odoo's loop detection stops the flood")
         self.assertEqual(results[3:], [None, None])
         bounce = self.env["mail.mail"].search([("email_to", "ilike", "nina.new@newcorp.example"),

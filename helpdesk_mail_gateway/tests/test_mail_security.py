@@ -34,7 +34,8 @@ class TestMailSecurity(MailGatewayCommon):
         self.process("01_plain_text.eml")
         receipts = self.env["helpdesk.mail.receipt"].search([("message_id", "=", "<fx01@newcorp.example>")])
         self.assertEqual(len(receipts), 1)
-        self.assertEqual(receipts.with_user(self.manager).read(["message_id"])[0]["message_id"], "<fx01@newcorp.example>")
+        as_manager = receipts.with_user(self.manager).read(["message_id"])
+        self.assertEqual(as_manager[0]["message_id"], "<fx01@newcorp.example>")
         portal = new_test_user(self.env, login="hd_mail_portal", groups="base.group_portal")
         for user in (self.agent_a, portal):
             with self.assertRaises(AccessError):

@@ -39,7 +39,9 @@ class TestMailThreading(MailGatewayCommon):
 
     def test_20_reply_references_only(self):
         ticket, agent_message = self.make_reply_target()
-        result = self.process("20_reply_references_only.eml", in_reply_to=agent_message.message_id, number=ticket.number)
+        result = self.process(
+            "20_reply_references_only.eml", in_reply_to=agent_message.message_id, number=ticket.number
+        )
         self.assertEqual(result, ticket.id)
         self.assertEqual(self.ticket_of("<fx20@customer-corp.example>"), ticket)
 
@@ -102,7 +104,9 @@ class TestMailThreading(MailGatewayCommon):
 
     def test_subject_token_other_company_ignored(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
-        other_department = self.env["helpdesk.department"].create({"name": "Other Dept", "company_id": other_company.id})
+        other_department = self.env["helpdesk.department"].create(
+            {"name": "Other Dept", "company_id": other_company.id}
+        )
         foreign = self.Ticket.with_company(other_company).create({
             "name": "Foreign", "department_id": other_department.id, "partner_id": self.customer.id,
         })

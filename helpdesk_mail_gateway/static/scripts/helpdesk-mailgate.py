@@ -3,7 +3,8 @@
 
 Postfix /etc/aliases example:
 
-    support: "|/usr/local/bin/helpdesk-mailgate.py --url https://odoo.mycompany.com --db helpdesk --uid 2 --key-file /etc/odoo/mailgate.key"
+    support: "|/usr/local/bin/helpdesk-mailgate.py --url https://odoo.mycompany.com --db helpdesk
+              --uid 2 --key-file /etc/odoo/mailgate.key"   (on one line)
 
 The mail is read from stdin and given to ``mail.thread.message_process`` over XML-RPC.
 Exit status: 0 when Odoo accepted the mail (a ticket, a message, or a duplicate / bounce /
