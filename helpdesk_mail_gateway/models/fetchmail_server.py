@@ -57,6 +57,9 @@ class FetchmailServer(models.Model):
                     )
                 except Exception as error:  # noqa: BLE001 - any failure keeps the mail on the server
                     failed += 1
+                    # every processed mail is committed already: start the next one afresh,
+                    # also when the failure broke the transaction (lost connection...)
+                    self.env.cr.rollback()
                     _logger.warning(
                         "Mail %s on %s server %s left unseen on the server: %s",
                         num.decode() if isinstance(num, bytes) else num, self.server_type, self.name, error,
