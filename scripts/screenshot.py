@@ -90,7 +90,7 @@ def main():
             browser.call("Network.enable")
             browser.call("Network.setCookie", name="session_id", value=session, domain=host, path="/")
         for shot in args.shot:
-            path, output = shot.split("=", 1)
+            path, output = shot.rsplit("=", 1)
             browser.call("Page.enable")
             browser.call("Page.navigate", url=args.url + path)
             time.sleep(args.wait)
