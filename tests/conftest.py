@@ -51,7 +51,7 @@ def _stack_skip_reason():
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if _stack_skip_reason():
+    if _stack_skip_reason() or config.option.collectonly:
         return
     if any("odoo_stack" in getattr(item, "fixturenames", ()) for item in items):
         _start_stack_setup()
