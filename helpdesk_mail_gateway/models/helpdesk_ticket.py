@@ -12,6 +12,10 @@ from ..mail_tools import AUTO_REPLY_LOCALPARTS, auto_submitted_reason, clean_sub
 
 _logger = logging.getLogger(__name__)
 
+# Channels whose new tickets are acknowledged when the transaction commits (email
+# tickets are acknowledged by the gateway itself, internal ones never).
+ACK_ON_CREATE_CHANNELS = ("portal", "web", "phone", "chat", "api")
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -346,6 +350,22 @@ class HelpdeskTicket(models.Model):
         ):
             self._helpdesk_acknowledge(message)
         return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        to_ack = tickets.filtered(lambda t: t.channel in ACK_ON_CREATE_CHANNELS)
+        if to_ack and not self.env.context.get("helpdesk_no_acknowledgement"):
+            # at commit time, so that every addon has finished with the new tickets
+            # (e.g. SLA lines, whose first-response target the acknowledgement quotes)
+            ticket_ids = to_ack.ids
+            self.env.cr.precommit.add(lambda: self._helpdesk_acknowledge_created(ticket_ids))
+        return tickets
+
+    @api.model
+    def _helpdesk_acknowledge_created(self, ticket_ids):
+        for ticket in self.sudo().browse(ticket_ids).exists():
+            ticket._helpdesk_acknowledge(None)
 
     def _helpdesk_ack_skip_reason(self):
         """Why no acknowledgement may be sent for this new ticket, or ''."""
