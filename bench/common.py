@@ -109,3 +109,20 @@ def save_results(path, meta):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump({"meta": meta, "results": RESULTS}, f, indent=1, default=str)
+
+
+def merge_previous(path, meta):
+    """Keep the results of ``path`` that this run did not produce (``--merge``)."""
+    with open(path) as f:
+        previous = json.load(f)
+    names = {r["name"] for r in RESULTS}
+    kept = [r for r in previous["results"] if r["name"] not in names]
+    RESULTS[:0] = kept
+    old = previous["meta"]
+    for key in ("durations_s", ):
+        merged = dict(old.get(key, {}))
+        merged.update(meta.get(key, {}))
+        meta[key] = merged
+    if "read_series" not in meta and "read_series" in old:
+        meta["read_series"] = old["read_series"]
+    meta["merged_from"] = old.get("date")

@@ -81,6 +81,8 @@ def main(argv=None):
     parser.add_argument("--results-dir", default=os.path.join(os.path.dirname(__file__), "results"))
     parser.add_argument("--work-dir", default="/tmp")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--merge", action="store_true",
+                        help="update the saved results of the benchmarks run, keep the others")
     args = parser.parse_args(argv)
 
     from . import common
@@ -124,7 +126,10 @@ def main(argv=None):
     if getattr(ctx, "read_series", None):
         meta["read_series"] = {str(rows): {name: {s: v[0] for s, v in per.items()} for name, per in figs.items()}
                                for rows, figs in ctx.read_series.items()}
-    common.save_results(os.path.join(args.results_dir, f"latest-{args.scale}.json"), meta)
+    out = os.path.join(args.results_dir, f"latest-{args.scale}.json")
+    if args.merge and os.path.exists(out):
+        common.merge_previous(out, meta)
+    common.save_results(out, meta)
     if failed:
         print(f"error: benchmarks failed: {', '.join(failed)}", file=sys.stderr)
         return 1

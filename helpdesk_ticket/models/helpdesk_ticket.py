@@ -142,6 +142,10 @@ class HelpdeskTicket(models.Model):
         # default list: open tickets in the list order, so LIMIT 80 stops early
         sql.create_index(cr, "helpdesk_ticket_open_list_index", self._table, ["priority DESC", "id DESC"],
                          where="active AND (closed IS NULL OR closed = false)")
+        # overview cards: open tickets grouped by department, agent, priority (index-only scan)
+        sql.create_index(cr, "helpdesk_ticket_open_department_index", self._table,
+                         ["department_id", "user_id", "priority"],
+                         where="active AND (closed IS NULL OR closed = false)")
         # exact lookup by customer email (guest tracking, API); the field's trigram index serves ilike
         sql.create_index(cr, "helpdesk_ticket_partner_email_btree_index", self._table, ["partner_email"])
         # overview KPI: tickets answered in the last days
