@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from odoo_server import WebSession, create_agents, create_portal_users, ensure_alias_domain, is_installed, make_mail
 
-EXAMPLES = int(os.environ.get("HELPDESK_HYPOTHESIS_EXAMPLES", 60))
+EXAMPLES = int(os.environ.get("HELPDESK_HYPOTHESIS_EXAMPLES", 40))
 HYPOTHESIS_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],

@@ -1,0 +1,336 @@
+"""Load with several Odoo workers: portal submissions and mails at the same time, while
+the SLA cron runs. Nothing lost, nothing duplicated, assignment balanced, one
+acknowledgement per mail, no error reaching a client.
+
+Figures are printed (``pytest -s`` or the make test log) and asserted.
+"""
+import collections
+import datetime
+import os
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from odoo_server import (
+    WebSession, create_24_7_calendar, create_agents, create_portal_users, ensure_alias_domain, is_installed,
+    make_mail,
+)
+
+N_PORTAL = int(os.environ.get("HELPDESK_LOAD_PORTAL", 200))
+N_MAIL = int(os.environ.get("HELPDESK_LOAD_MAIL", 200))
+N_CUSTOMERS = 5
+N_MAIL_SENDERS = 20
+N_MAIL_CLIENTS = 3
+
+
+class SlaCronDriver(threading.Thread):
+    """Keeps the SLA cron due while the load runs (the cron workers pick it up)."""
+
+    def __init__(self, server, cron_id):
+        super().__init__(daemon=True)
+        self.server = server
+        self.cron_id = cron_id
+        self.stop_event = threading.Event()
+        self.triggers = 0
+        self.busy = 0
+        self.errors = []
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                self.server.execute("ir.cron", "write", [self.cron_id], {
+                    "nextcall": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S"),
+                })
+                self.triggers += 1
+            except Exception as error:  # noqa: BLE001 - reported below
+                if "currently being executed" in str(error):
+                    self.busy += 1  # the cron is running right now: what we want
+                else:
+                    self.errors.append(repr(error)[:300])
+            self.stop_event.wait(1.5)
+
+
+@pytest.fixture(scope="module")
+def load_setup(odoo_stack):
+    server = odoo_stack.server
+    if not is_installed(server, "helpdesk_mail_gateway"):
+        pytest.skip("helpdesk_mail_gateway is not installed: no mail intake to load")
+    tag = f"load{uuid.uuid4().hex[:4]}"
+    domain = ensure_alias_domain(server)
+    agents = create_agents(server, tag, 3)
+    calendar_id = create_24_7_calendar(server, "Load 24/7")
+    dept_portal = server.execute("helpdesk.department", "create", {
+        "name": "Load Portal", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
+        "portal_published": True, "resource_calendar_id": calendar_id,
+    })
+    dept_mail = server.execute("helpdesk.department", "create", {
+        "name": "Load Mail", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
+        "portal_published": False, "resource_calendar_id": calendar_id, "alias_name": f"{tag}-intake",
+    })
+    sla_cron_id = None
+    if is_installed(server, "helpdesk_sla"):
+        for dept in (dept_portal, dept_mail):
+            # short targets on a 24/7 calendar: lines reach their warning and fail during the
+            # load, so the cron really writes while tickets are being created
+            server.execute("helpdesk.sla.policy", "create", {
+                "name": f"Load SLA {dept}", "department_id": dept, "first_response_hours": 0.02,
+                "resolution_hours": 8, "warning_percent": 50, "escalate_priority": "2",
+                "escalate_notify_manager": False,
+            })
+        sla_cron_id = server.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
+    customers = create_portal_users(server, tag, N_CUSTOMERS)
+    return {
+        "server": server, "stack": odoo_stack, "agents": agents, "dept_portal": dept_portal,
+        "dept_mail": dept_mail, "alias": f"{tag}-intake@{domain}", "customers": customers,
+        "sla_cron_id": sla_cron_id,
+    }
+
+
+@pytest.mark.xfail(
+    reason="known bugs, reported: (1) every automatic assignment UPDATEs the helpdesk_department row, so "
+           "concurrent ticket creations in that department fail their foreign-key check / FOR UPDATE with "
+           "serialization errors until Odoo's 5 retries run out (HTTP 500 / XML-RPC fault); (2) each such "
+           "transient failure in message_new makes Odoo bounce the mail to the customer (and mark the alias "
+           "invalid) from a separate cursor although the retry creates the ticket",
+    strict=False,
+)
+def test_load_portal_and_mail_with_sla_cron(load_setup):
+    server = load_setup["server"]
+    stack = load_setup["stack"]
+    run_id = uuid.uuid4().hex[:8]
+    log_offset = server.log_size()
+    smtp_before = len(stack.smtp.messages())
+
+    # -- clients --------------------------------------------------------------------------
+    sessions = []
+    for login, password in load_setup["customers"]:
+        session = WebSession(server).login(login, password)
+        token = session.csrf("/my/tickets/new")
+        sessions.append((session, token, login))
+
+    errors = []
+    portal_results = []  # (ticket id, customer login)
+    mail_results = []  # (ticket id, message id, sender)
+    lock = threading.Lock()
+    location_re = re.compile(r"/my/tickets/(\d+)\?")
+
+    def portal_client(index):
+        session, token, login = sessions[index]
+        count = N_PORTAL // N_CUSTOMERS + (1 if index < N_PORTAL % N_CUSTOMERS else 0)
+        for i in range(count):
+            data = {
+                "csrf_token": token, "department_id": str(load_setup["dept_portal"]),
+                "subject": f"Load {run_id} portal {index}-{i}",
+                "description": f"Printer {i} of customer {index} does not print.\nSecond line.",
+            }
+            try:
+                response = session.post("/my/tickets/new", data=data, allow_redirects=False)
+                match = location_re.search(response.headers.get("Location", ""))
+                if response.status_code != 303 or not match:
+                    with lock:
+                        errors.append(f"portal {index}-{i}: HTTP {response.status_code} {response.text[:300]!r}")
+                    continue
+                with lock:
+                    portal_results.append((int(match.group(1)), login))
+            except Exception as error:  # noqa: BLE001 - counted as an error reaching the client
+                with lock:
+                    errors.append(f"portal {index}-{i}: {error!r}")
+
+    def mail_client(index):
+        for i in range(index, N_MAIL, N_MAIL_CLIENTS):
+            sender = f"Sender {i % N_MAIL_SENDERS} <load.sender{i % N_MAIL_SENDERS}@mail-customers.example>"
+            raw, message_id = make_mail(
+                load_setup["alias"], sender, f"Load {run_id} mail {i}",
+                f"Hello,\nmail number {i} of the load test.\nRegards",
+                message_id=f"<load-{run_id}-{i}@mail-customers.example>",
+            )
+            for attempt in range(4):  # an MTA retries a failed delivery later
+                try:
+                    ticket_id = server.process_mail(raw)
+                except Exception as error:  # noqa: BLE001 - counted as an error reaching the client
+                    with lock:
+                        errors.append(f"mail {i} (attempt {attempt + 1}): {error!r}"[:500])
+                    time.sleep(1)
+                    continue
+                with lock:
+                    mail_results.append((ticket_id, message_id, sender))
+                break
+
+    driver = None
+    if load_setup["sla_cron_id"]:
+        driver = SlaCronDriver(server, load_setup["sla_cron_id"])
+        driver.start()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=N_CUSTOMERS + N_MAIL_CLIENTS) as pool:
+        futures = [pool.submit(portal_client, i) for i in range(N_CUSTOMERS)]
+        futures += [pool.submit(mail_client, i) for i in range(N_MAIL_CLIENTS)]
+        for future in futures:
+            future.result()
+    elapsed = time.monotonic() - started
+    if driver:
+        driver.stop_event.set()
+        driver.join()
+
+    # -- what the database holds --------------------------------------------------------------
+    departments = (load_setup["dept_portal"], load_setup["dept_mail"])
+    rows = server.query(
+        """SELECT t.id, t.number, t.department_id, t.user_id, t.channel, t.company_id
+             FROM helpdesk_ticket t WHERE t.department_id IN %s AND t.name LIKE %s""",
+        [departments, f"Load {run_id} %"],
+    )
+    tickets = {row[0]: row for row in rows}
+    returned_ids = [tid for tid, _login in portal_results] + [tid for tid, _mid, _s in mail_results]
+    lost = len(set(returned_ids) - set(tickets))
+    phantom = len(set(tickets) - set(returned_ids))
+    duplicates_returned = len(returned_ids) - len(set(returned_ids))
+
+    # numbers: unique per company over the whole table, gaps within the load's range
+    number_dups = server.query(
+        "SELECT company_id, number, count(*) FROM helpdesk_ticket GROUP BY company_id, number HAVING count(*) > 1"
+    )
+    numbers = sorted(int(re.sub(r"\D", "", row[1])) for row in rows if row[1])
+    all_numbers = {
+        int(re.sub(r"\D", "", number)) for (number,) in server.query("SELECT number FROM helpdesk_ticket")
+        if number and re.sub(r"\D", "", number)
+    }
+    gaps = [n for n in range(numbers[0], numbers[-1] + 1) if n not in all_numbers] if numbers else []
+    sequence = server.execute("ir.sequence", "search_read", [("code", "=", "helpdesk.ticket")],
+                              fields=["implementation", "company_id"])
+
+    # round robin, per department
+    balance = {}
+    unassigned = 0
+    for dept in departments:
+        counts = collections.Counter(row[3] for row in rows if row[2] == dept)
+        unassigned += counts.pop(None, 0)
+        balance[dept] = {agent: counts.get(agent, 0) for agent in load_setup["agents"]}
+
+    # mail duplicates: each Message-Id stored once, on its ticket
+    message_ids = [mid for _tid, mid, _s in mail_results]
+    stored = dict(server.query(
+        "SELECT message_id, count(*) FROM mail_message WHERE message_id IN %s GROUP BY message_id",
+        [tuple(message_ids) or ("-",)],
+    ) or [])
+    mail_duplicates = sum(count - 1 for count in stored.values() if count > 1)
+    mails_lost = sum(1 for mid in message_ids if mid not in stored) + (N_MAIL - len(mail_results))
+
+    # acknowledgements: one per mail ticket, posted and sent
+    mail_ticket_ids = [tid for tid, _mid, _s in mail_results]
+    ack_template = server.ref("helpdesk_mail_gateway.mail_template_ticket_acknowledgement")
+    ack_posts = collections.Counter(dict(server.query(
+        """SELECT res_id, count(*) FROM mail_message
+            WHERE model = 'helpdesk.ticket' AND res_id IN %s AND message_type = 'auto_comment'
+            GROUP BY res_id""",
+        [tuple(mail_ticket_ids) or (0,)],
+    ) or []))
+    acks_missing = sum(1 for tid in mail_ticket_ids if ack_posts.get(tid, 0) == 0)
+    acks_twice = sum(1 for tid in mail_ticket_ids if ack_posts.get(tid, 0) > 1)
+    portal_acks = server.query(
+        """SELECT count(*) FROM mail_message WHERE model = 'helpdesk.ticket' AND res_id IN %s
+            AND message_type = 'auto_comment'""",
+        [tuple(tid for tid, _l in portal_results) or (0,)],
+    )[0][0]
+    # send the queue to the SMTP sink and count what each customer received per ticket
+    server.flush_mail_queue()
+    received = collections.Counter()
+    number_by_id = {row[0]: row[1] for row in rows}
+    sent_messages = [message for _f, _t, message in stack.smtp.messages()[smtp_before:]]
+    senders = {re.search(r"<(.+)>", sender).group(1) for _t, _m, sender in mail_results}
+    by_subject_token = collections.defaultdict(list)
+    bounces = 0
+    for message in sent_messages:
+        subject = str(message.get("Subject", ""))
+        token = re.match(r"\[([^\]]+)\]", subject)
+        if token:
+            by_subject_token[token.group(1)].append(message)
+        elif any(address in str(message.get("To", "")) for address in senders):
+            bounces += 1  # a mail to a customer that is not about a ticket: a bounce
+    for tid, _mid, sender in mail_results:
+        address = re.search(r"<(.+)>", sender).group(1)
+        received[tid] = sum(1 for message in by_subject_token.get(number_by_id.get(tid), [])
+                            if address in str(message.get("To", "")))
+    acks_not_received = sum(1 for tid in mail_ticket_ids if received[tid] == 0)
+    acks_received_twice = sum(1 for tid in mail_ticket_ids if received[tid] > 1)
+    failed_mails = server.execute("mail.mail", "search_count", [("state", "=", "exception")])
+
+    # SLA lines: one first-response line per ticket, whatever the concurrency
+    sla_missing = sla_dup = 0
+    sla_runs = 0
+    if load_setup["sla_cron_id"]:
+        line_counts = dict(server.query(
+            """SELECT ticket_id, count(*) FROM helpdesk_ticket_sla
+                WHERE ticket_id IN %s AND target = 'first_response' GROUP BY ticket_id""",
+            [tuple(tickets) or (0,)],
+        ) or [])
+        sla_missing = sum(1 for tid in tickets if not line_counts.get(tid))
+        sla_dup = sum(1 for count in line_counts.values() if count > 1)
+
+    log = server.log_since(log_offset)
+    log_errors, retries = server.classify_log(log)
+    sla_runs = len(re.findall(r"Job 'Helpdesk: SLA breaches[^']*' \(\d+\) done", log))
+
+    print(f"\n[load] {N_PORTAL} portal + {N_MAIL} mails in {elapsed:.1f}s with 4 workers")
+    print(f"[load] tickets={len(tickets)} (expected {N_PORTAL + N_MAIL}) lost={lost} phantom={phantom} "
+          f"duplicates={duplicates_returned + len(number_dups)} client_errors={len(errors)}")
+    print(f"[load] numbers {numbers[:1]}..{numbers[-1:]} unique={len(set(numbers)) == len(numbers)} "
+          f"gaps={len(gaps)} sequence={[s['implementation'] for s in sequence]} retries_logged={retries}")
+    print(f"[load] round robin per department: {balance} unassigned={unassigned}")
+    print(f"[load] mails: lost={mails_lost} duplicate_messages={mail_duplicates}; acknowledgements: "
+          f"missing={acks_missing} twice={acks_twice} not_received={acks_not_received} "
+          f"received_twice={acks_received_twice} bounces_to_customers={bounces} portal_auto={portal_acks} "
+          f"failed_mail={failed_mails}")
+    if load_setup["sla_cron_id"]:
+        print(f"[load] SLA cron: triggers={driver.triggers} busy={driver.busy} runs_logged={sla_runs} lines_missing={sla_missing} "
+              f"lines_duplicated={sla_dup} driver_errors={len(driver.errors)}")
+    print(f"[load] server errors logged={len(log_errors)}")
+    for line in (errors + log_errors)[:15]:
+        print("[load]   ", line[:400])
+
+    assert not errors, f"{len(errors)} errors reached a client"
+    assert len(tickets) == N_PORTAL + N_MAIL
+    assert lost == phantom == duplicates_returned == 0
+    assert not number_dups, f"duplicate ticket numbers: {number_dups}"
+    assert len(set(numbers)) == len(numbers) == N_PORTAL + N_MAIL
+    if all(s["implementation"] == "no_gap" for s in sequence):
+        assert not gaps, f"numbers missing in a gap-free sequence: {gaps[:20]}"
+    assert unassigned == 0
+    for dept, counts in balance.items():
+        assert max(counts.values()) - min(counts.values()) <= 1, f"round robin unbalanced in {dept}: {counts}"
+    assert mails_lost == mail_duplicates == 0
+    assert acks_missing == acks_twice == 0
+    assert acks_not_received == acks_received_twice == 0
+    assert bounces == 0, "customers received bounces for mails that did become tickets"
+    assert failed_mails == 0
+    assert sla_missing == sla_dup == 0
+    assert not (driver and driver.errors), driver and driver.errors[:3]
+    assert not log_errors, log_errors[:5]
+    # the same mails delivered again (an MTA retrying after a timeout): no new ticket
+    redelivery_errors = []
+    for _tid, mid, sender in mail_results[:10]:
+        try:
+            server.process_mail(make_mail(load_setup["alias"], sender, f"Load {run_id} mail {_tid} again", "again",
+                                          message_id=mid)[0])
+        except Exception as error:  # noqa: BLE001 - the MTA would see a failure and retry forever
+            redelivery_errors.append(str(error)[-200:])
+    count_after = server.query(
+        "SELECT count(*) FROM helpdesk_ticket WHERE department_id IN %s AND name LIKE %s",
+        [departments, f"Load {run_id} %"],
+    )[0][0]
+    print(f"[load] redelivered 10 mails: tickets {count_after} (duplicates={count_after - len(tickets)}) "
+          f"errors={len(redelivery_errors)} {redelivery_errors[:1]}")
+    assert count_after == len(tickets)
+    assert not redelivery_errors, "a duplicate delivery must succeed (ignored), or the MTA retries it forever"
+
+
+def test_stack_uses_several_workers(odoo_stack):
+    """The server really runs 4 HTTP workers and 2 cron workers (prefork mode)."""
+    server = odoo_stack.server
+    http_workers = server.worker_processes("WorkerHTTP")
+    cron_workers = server.worker_processes("WorkerCron")
+    print(f"\n[load] workers: http={len(http_workers)} cron={len(cron_workers)}")
+    assert len(http_workers) >= 4
+    assert len(cron_workers) == 2
