@@ -240,7 +240,6 @@ def test_hypothesis_mails(hostile):
             outcome = "processed"
         except xmlrpc.client.Fault as fault:
             result, outcome = None, "refused"
-            assert "Traceback" not in str(fault.faultString)[:0]  # a Fault, not a broken connection
         figures[outcome] += 1
         rows = server.query(
             """SELECT m.res_id, m.body FROM mail_message m
