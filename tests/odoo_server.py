@@ -322,6 +322,21 @@ class OdooServer:
         response.raise_for_status()
         return xmlrpc.client.loads(response.content, use_builtin_types=True)[0][0]
 
+    def flush_mail_queue(self, attempts=20):
+        """Send the outgoing mail queue now (the mail scheduler cron, run in a worker)."""
+        cron_id = self.ref("mail.ir_cron_mail_scheduler_action")
+        for _attempt in range(attempts):
+            try:
+                self.execute("ir.cron", "method_direct_trigger", [cron_id])
+            except xmlrpc.client.Fault as fault:
+                if "currently being executed" not in fault.faultString:
+                    raise
+                time.sleep(1)
+                continue
+            if not self.execute("mail.mail", "search_count", [("state", "=", "outgoing")]):
+                return True
+        return False
+
     def set_param(self, key, value):
         return self.execute("ir.config_parameter", "set_param", key, value)
 
