@@ -26,13 +26,22 @@ def _free_port():
     return port
 
 
+def _odoo_command():
+    """The ``odoo`` console script next to the interpreter: started with ``python -m odoo``
+    the prefork server cannot respawn its gevent (websocket) process and retries in a loop."""
+    script = os.path.join(os.path.dirname(sys.executable), "odoo")
+    if os.path.isfile(script):
+        return [sys.executable, script]
+    return [sys.executable, "-m", "odoo"]
+
+
 class Server:
     def __init__(self, ctx, dbname, workers):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log = open(os.path.join(ctx.work_dir, f"server-{dbname}.log"), "w")
         self.proc = subprocess.Popen([
-            sys.executable, "-m", "odoo", "-c", ctx.conf, "-d", dbname, f"--db-filter=^{dbname}$",
+            *_odoo_command(), "-c", ctx.conf, "-d", dbname, f"--db-filter=^{dbname}$",
             f"--workers={workers}", "--max-cron-threads=0", f"--http-port={self.port}",
             f"--gevent-port={_free_port()}", "--http-interface=127.0.0.1", "--log-level=warn",
             "--limit-time-real=600", "--limit-time-cpu=600", "--limit-memory-soft=4294967296",
@@ -109,7 +118,8 @@ def _ticket_of_portal_user(env, fx):
 
 
 def run(ctx, report):
-    clients, per_client, workers = ctx.scale["portal_clients"], ctx.scale["portal_requests"], ctx.scale["workers"]
+    clients, workers = ctx.scale["portal_clients"], ctx.scale["workers"]
+    per_client = int(os.environ.get("BENCH_PORTAL_REQUESTS") or ctx.scale["portal_requests"])
     results = {}
     for system in ("ours", "oca"):
         env_cm = ctx.env(system)
@@ -122,7 +132,9 @@ def run(ctx, report):
         try:
             results[system] = {
                 "list": load(server.url, "/my/tickets", "bench_portal", clients, per_client),
-                "page": load(server.url, f"/my/tickets/{ticket_id}", "bench_portal", clients, per_client),
+                # OCA's ticket page is /my/ticket/<id> (singular)
+                "page": load(server.url, f"/my/{'tickets' if system == 'ours' else 'ticket'}/{ticket_id}",
+                             "bench_portal", clients, per_client),
             }
         finally:
             server.stop()
@@ -131,7 +143,9 @@ def run(ctx, report):
     ours, oca = results.get("ours"), results.get("oca")
     for kind, path in (("list", "/my/tickets"), ("page", "/my/tickets/<id>")):
         o = ours[kind]
-        c = oca[kind] if oca else None
+        c = oca[kind] if oca and oca[kind]["count"] else None
+        if oca and not oca[kind]["count"]:
+            ctx.log(f"portal oca {kind}: every request failed")
         report(f"portal_{kind}_p95", "ms", o["p95"], c["p95"] if c else None, oca=c["p95"] if c else None,
                note=f"{path}, {clients} clients x {per_client} requests, --workers={workers}; "
                     f"baseline = OCA helpdesk_mgmt; p50 ours={o['p50']:.0f}ms"

@@ -54,7 +54,12 @@ def main(argv=None):
     if series:
         rows = sorted(int(r) for r in series)
         names = list(series[str(rows[0])])
-        fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.6))
+        cols = 3
+        nrows = (len(names) + cols - 1) // cols
+        fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
+        axes = [ax for row in axes for ax in row]
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
         for ax, name in zip(axes, names):
             for system in ("ours", "crm", "oca"):
                 ys = [series[str(r)][name].get(system) for r in rows]
