@@ -1,4 +1,6 @@
 import random
+
+import psycopg2.errors
 from datetime import datetime
 
 from odoo import api, fields, models
@@ -76,15 +78,6 @@ class HelpdeskDepartment(models.Model):
         help="A customer reply within this many days of closing reopens the ticket; "
         "a later reply opens a new ticket linked to the old one.",
     )
-    last_assigned_user_id = fields.Many2one(
-        "res.users", string="Last Auto-assigned Agent", readonly=True, copy=False,
-        help="Round-robin pointer: the agent who received the last automatically assigned ticket.",
-    )
-    assignment_counter = fields.Integer(
-        readonly=True, copy=False,
-        help="Technical: incremented on every automatic assignment so that concurrent assignments "
-        "in the same department are serialized.",
-    )
     ticket_ids = fields.One2many("helpdesk.ticket", "department_id", string="Tickets")
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
@@ -123,19 +116,21 @@ class HelpdeskDepartment(models.Model):
         """Return the agent (res.users) who should receive ``ticket``, according to
         the department's assignment method, or an empty recordset.
 
-        The department row is locked for the rest of the transaction so that two
-        workers assigning in the same department choose one after the other; the
-        row is also updated, so that a transaction whose snapshot predates another
-        assignment fails with a serialization error (and is retried by Odoo)
-        instead of choosing from stale data.
+        The department row is locked (``FOR NO KEY UPDATE``) for the rest of the
+        transaction so that two workers assigning in the same department choose one
+        after the other. The row itself is never written: under Odoo's REPEATABLE
+        READ isolation a write would make every concurrent ticket creation in the
+        department fail with a serialization error. The round-robin position comes
+        from a PostgreSQL sequence per department, which is not transactional: two
+        workers never get the same slot, whatever their snapshots.
         """
         self.ensure_one()
         Users = self.env["res.users"]
         if self.assignment_method == "manual":
             return Users
-        # Assignment reads the workload of every member and moves the round-robin
-        # pointer: internal bookkeeping done on behalf of whoever creates the ticket
-        # (possibly a portal or public user), who only gets the chosen agent back.
+        # Assignment reads the workload of every member: internal bookkeeping done on
+        # behalf of whoever creates the ticket (possibly a portal or public user),
+        # who only gets the chosen agent back.
         department = self.sudo()
         department._lock_for_assignment()
         candidates = department._assignment_candidates(ticket.sudo())
@@ -143,20 +138,37 @@ class HelpdeskDepartment(models.Model):
             return Users
         pick = getattr(department, f"_assign_pick_{department.assignment_method}")
         agent = pick(ticket.sudo(), candidates)
-        if not agent:
-            return Users
-        department.write({
-            "last_assigned_user_id": agent.id,
-            "assignment_counter": department.assignment_counter + 1,
-        })
-        return Users.browse(agent.id)
+        return Users.browse(agent.id) if agent else Users
 
     def _lock_for_assignment(self):
         self.ensure_one()
         self.env.cr.execute(
-            SQL("SELECT id FROM helpdesk_department WHERE id = %s FOR UPDATE", self.id)
+            SQL("SELECT id FROM helpdesk_department WHERE id = %s FOR NO KEY UPDATE", self.id)
         )
-        self.invalidate_recordset(["last_assigned_user_id", "assignment_counter"])
+
+    def _round_robin_sequence_name(self):
+        return f"helpdesk_department_rr_{self.id}"
+
+    def _next_round_robin_slot(self):
+        """Next position (1, 2, 3...) of the department's round robin."""
+        self.ensure_one()
+        name = self._round_robin_sequence_name()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT nextval(%s)", name))
+                return self.env.cr.fetchone()[0]
+        except psycopg2.errors.UndefinedTable:
+            # first automatic assignment of the department (we hold its lock)
+            self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(name)))
+            self.env.cr.execute(SQL("SELECT nextval(%s)", name))
+            return self.env.cr.fetchone()[0]
+
+    def unlink(self):
+        names = [department._round_robin_sequence_name() for department in self]
+        res = super().unlink()
+        for name in names:
+            self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))
+        return res
 
     def _assignment_candidates(self, ticket):
         """Members who may receive ``ticket``, ordered by id: active internal users of the
@@ -186,9 +198,8 @@ class HelpdeskDepartment(models.Model):
         return {user.id: keys.get(user.id, (datetime.min, 0)) for user in users}
 
     def _assign_pick_round_robin(self, ticket, candidates):
-        last = self.last_assigned_user_id
-        following = candidates.filtered(lambda user: user.id > last.id)
-        return (following or candidates)[0]
+        slot = self._next_round_robin_slot()
+        return candidates[(slot - 1) % len(candidates)]
 
     def _assign_pick_balanced(self, ticket, candidates):
         counts = self._open_ticket_counts(candidates)

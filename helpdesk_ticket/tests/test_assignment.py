@@ -68,7 +68,6 @@ class TestAssignment(HelpdeskCommon):
         })
         # strict rotation, continued by single creations (another request, another worker)
         self.assertEqual(tickets[:3].mapped("user_id"), self.agents)
-        self.assertEqual(self.team.last_assigned_user_id, self.zoe)
         self.assertEqual(self._tickets(1).user_id, self.xena)
         self.assertEqual(self._tickets(1).user_id, self.yuri)
 
@@ -208,7 +207,8 @@ class TestAssignmentConcurrency(TransactionCase):
 
     Uses two real, independent database transactions (committed data, cleaned up
     afterwards): the second one waits on the department row lock, and when the first
-    commits it must not hand the same "next" agent out again."""
+    commits it must neither hand the same "next" agent out again nor fail with a
+    serialization error."""
 
     def setUp(self):
         super().setUp()
@@ -292,7 +292,7 @@ class TestAssignmentConcurrency(TransactionCase):
         self.assertTrue(results.get("first"))
         self.assertTrue(results.get("second"))
         self.assertNotEqual(results["first"], results["second"], "both workers picked the same agent")
-        self.assertGreaterEqual(results["attempts"], 2, "the stale transaction had to retry")
+        self.assertEqual(results["attempts"], 1, "no serialization error reaches the second worker")
         self.assertEqual(results["first"], self.user_ids[0])
         self.assertEqual(results["second"], self.user_ids[1])
 
