@@ -322,9 +322,6 @@ def test_hypothesis_portal_form(hostile):
     print(f"\n[hostile] portal forms: {dict(figures)}; server errors=0 half-created=0")
 
 
-@pytest.mark.xfail(reason="helpdesk_portal stores the form values unfiltered: a NUL byte in the subject makes "
-                          "psycopg2 raise ValueError, answered HTTP 500 (reported; strip NUL in "
-                          "_helpdesk_validate_ticket_form)", strict=False)
 def test_nul_byte_in_portal_form_is_not_a_server_error(hostile):
     session = portal_session(hostile, "a")
     token = session.csrf("/my/tickets/new")
@@ -467,9 +464,6 @@ def test_sql_looking_search_terms_are_inert(hostile):
     assert elapsed < 60  # no pg_sleep ran (12 x 4 requests)
 
 
-@pytest.mark.xfail(reason="helpdesk_portal passes the search text to the ORM unfiltered: a NUL byte makes "
-                          "psycopg2 raise ValueError, answered HTTP 500 (reported; strip NUL in "
-                          "_helpdesk_search_domain)", strict=False)
 def test_nul_byte_in_search_is_not_a_server_error(hostile):
     """A NUL byte cannot reach PostgreSQL in a string: the search must not answer 500."""
     session = portal_session(hostile, "a")

@@ -22,6 +22,11 @@ HONEYPOT_FIELD = "hp_website"
 RATING_VALUES = {"5", "3", "1"}
 
 
+def _without_nul(values):
+    """Form values without NUL characters: PostgreSQL cannot store them in text, and a
+    request carrying one must get a normal answer, not a server error."""
+    return {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in values.items()}
+
 class HelpdeskCustomerPortal(CustomerPortal):
     _tickets_per_page = 20
 
@@ -86,6 +91,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     def _helpdesk_search_domain(self, search_in, search):
+        search = (search or "").replace("\x00", "")
         if not search:
             return []
         if search_in == "number":
@@ -402,6 +408,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_ticket_new(self, **post):
+        post = _without_nul(post)
         values = self._prepare_portal_layout_values()
         values["page_name"] = "helpdesk_ticket_new"
         errors = {}
@@ -428,6 +435,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     @http.route(["/helpdesk/submit"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
     def helpdesk_public_submit(self, **post):
+        post = _without_nul(post)
         _ = request.env._
         errors = {}
         if request.httprequest.method == "POST":
