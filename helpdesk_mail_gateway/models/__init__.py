@@ -3,3 +3,4 @@ from . import helpdesk_mail_receipt
 from . import helpdesk_department
 from . import helpdesk_ticket
 from . import fetchmail_server
+from . import mail_alias

@@ -4,3 +4,4 @@ from . import test_mail_loops
 from . import test_mail_outgoing
 from . import test_mail_security
 from . import test_ack_channels
+from . import test_mail_transient_errors

@@ -1,0 +1,37 @@
+import email
+import email.policy
+
+import psycopg2.errors
+
+from odoo.tests import tagged
+
+from .common import MailGatewayCommon, read_fixture
+
+
+@tagged("post_install", "-at_install")
+class TestTransientErrors(MailGatewayCommon):
+    """A delivery that fails on a transient database error is retried by the sender
+    (Odoo's request retry, the MTA, the next IMAP fetch): the customer must not get
+    a bounce for it, and the department's alias must not be marked invalid."""
+
+    def _bounce_after(self, error):
+        alias = self.department_a.alias_id
+        message = email.message_from_bytes(read_fixture("01_plain_text.eml"), policy=email.policy.SMTP)
+        message_dict = self.env["mail.thread"].message_parse(message)
+        try:
+            raise error
+        except Exception:  # noqa: BLE001 - the gateway bounces from inside its handler
+            alias._alias_bounce_incoming_email(message, message_dict, set_invalid=True)
+        alias.invalidate_recordset(["alias_status"])
+        return alias.alias_status
+
+    def test_serialization_failure_is_not_bounced(self):
+        for error in (
+            psycopg2.errors.SerializationFailure("could not serialize access"),
+            psycopg2.errors.DeadlockDetected("deadlock detected"),
+        ):
+            with self.subTest(error=type(error).__name__):
+                self.assertNotEqual(self._bounce_after(error), "invalid")
+
+    def test_real_error_is_still_bounced(self):
+        self.assertEqual(self._bounce_after(ValueError("broken")), "invalid")
