@@ -90,14 +90,6 @@ def load_setup(odoo_stack):
     }
 
 
-@pytest.mark.xfail(
-    reason="known bugs, reported: (1) every automatic assignment UPDATEs the helpdesk_department row, so "
-           "concurrent ticket creations in that department fail their foreign-key check / FOR UPDATE with "
-           "serialization errors until Odoo's 5 retries run out (HTTP 500 / XML-RPC fault); (2) each such "
-           "transient failure in message_new makes Odoo bounce the mail to the customer (and mark the alias "
-           "invalid) from a separate cursor although the retry creates the ticket",
-    strict=False,
-)
 def test_load_portal_and_mail_with_sla_cron(load_setup):
     server = load_setup["server"]
     stack = load_setup["stack"]
