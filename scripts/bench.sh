@@ -58,17 +58,7 @@ if [ -z "${NO_OCA:-}" ]; then
     [ -n "$OCA_DIR" ] && [ ! -f "$OCA_DIR/helpdesk_mgmt/__manifest__.py" ] && die "no helpdesk_mgmt in $OCA_DIR"
 fi
 
-if [ -z "${DB_HOST:-}" ]; then
-    DB_HOST=127.0.0.1
-    DB_PORT=$(free_port)
-    DB_USER=odoo
-    DB_PASSWORD=
-    OWN_CLUSTER=1
-    "$REPO_DIR/scripts/pgcluster.sh" start "$WORK/pgdata" "$DB_PORT"
-fi
-DB_PORT=${DB_PORT:-5432}
-DB_USER=${DB_USER:-odoo}
-export DB_HOST DB_PORT DB_USER DB_PASSWORD
+use_server_or_private_cluster "$WORK/pgdata"
 CONF="$WORK/odoo.conf"
 write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$WORK/data"
 if [ -n "$OCA_DIR" ]; then

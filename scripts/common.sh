@@ -55,3 +55,19 @@ db_exists() {
     PGPASSWORD="${DB_PASSWORD:-}" psql -h "$1" -p "$2" -U "$3" -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$4'" 2>/dev/null | grep -q 1
 }
+
+# Without DB_HOST: start a private throwaway cluster under $1 (sets OWN_CLUSTER=1).
+# Sets and exports DB_HOST, DB_PORT, DB_USER, DB_PASSWORD either way.
+use_server_or_private_cluster() {
+    if [ -z "${DB_HOST:-}" ]; then
+        DB_HOST=127.0.0.1
+        DB_PORT=$(free_port)
+        DB_USER=odoo
+        DB_PASSWORD=
+        OWN_CLUSTER=1
+        "$REPO_DIR/scripts/pgcluster.sh" start "$1" "$DB_PORT"
+    fi
+    DB_PORT=${DB_PORT:-5432}
+    DB_USER=${DB_USER:-odoo}
+    export DB_HOST DB_PORT DB_USER DB_PASSWORD
+}

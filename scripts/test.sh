@@ -21,18 +21,8 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT INT TERM
-if [ -z "${DB_HOST:-}" ]; then
-    DB_HOST=127.0.0.1
-    DB_PORT=$(free_port)
-    DB_USER=odoo
-    DB_PASSWORD=
-    OWN_CLUSTER=1
-    "$REPO_DIR/scripts/pgcluster.sh" start "$WORK/pgdata" "$DB_PORT"
-fi
-DB_PORT=${DB_PORT:-5432}
-DB_USER=${DB_USER:-odoo}
+use_server_or_private_cluster "$WORK/pgdata"
 DB_NAME=${TEST_DB_NAME:-helpdesk_test_$$}
-export DB_HOST DB_PORT DB_USER DB_PASSWORD
 CONF="$WORK/odoo.conf"
 write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$WORK/data"
 ADDONS=${ADDONS:-$(repo_addons)}

@@ -179,6 +179,18 @@ class HelpdeskCustomerPortal(CustomerPortal):
             ("company_id", "in", self._helpdesk_form_companies().ids),
         ])
 
+    def _helpdesk_create_from_form(self, vals, attachments, errors):
+        """Create the ticket of a validated form (sudo: the caller checked the input and
+        decided who the customer is) with its attachments; on a business error, record
+        it in ``errors`` and return None so that the form is shown again."""
+        try:
+            ticket_sudo = request.env["helpdesk.ticket"].sudo().create(vals)
+        except (UserError, ValidationError) as error:
+            errors["form"] = str(error)
+            return None
+        self._helpdesk_attach(ticket_sudo, attachments)
+        return ticket_sudo
+
     def _helpdesk_validate_ticket_form(self, post, errors):
         """Common fields of the portal and public forms. Returns the ticket values."""
         _ = request.env._
@@ -418,14 +430,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
             if not errors:
                 partner = request.env.user.partner_id
                 vals.update({"partner_id": partner.id, "channel": "portal"})
-                try:
-                    # portal users have no create right on tickets: the form was validated
-                    # above and the customer is the logged-in user
-                    ticket_sudo = request.env["helpdesk.ticket"].sudo().create(vals)
-                except (UserError, ValidationError) as error:
-                    errors["form"] = str(error)
-                else:
-                    self._helpdesk_attach(ticket_sudo, attachments)
+                # portal users have no create right on tickets: the form was validated
+                # above and the customer is the logged-in user
+                ticket_sudo = self._helpdesk_create_from_form(vals, attachments, errors)
+                if ticket_sudo:
                     return request.redirect(self._helpdesk_ticket_url(ticket_sudo, message="created"))
         values.update(self._helpdesk_form_values(post, errors))
         return request.render("helpdesk_portal.portal_ticket_new", values)
@@ -470,12 +478,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
                         "partner_email": email,
                         "channel": "web",
                     })
-                    try:
-                        ticket_sudo = request.env["helpdesk.ticket"].sudo().create(vals)
-                    except (UserError, ValidationError) as error:
-                        errors["form"] = str(error)
-                    else:
-                        self._helpdesk_attach(ticket_sudo, attachments)
+                    ticket_sudo = self._helpdesk_create_from_form(vals, attachments, errors)
+                    if ticket_sudo:
                         Attempt._record_attempts(checks)
                         return request.render(
                             "helpdesk_portal.public_ticket_thanks",

@@ -186,10 +186,4 @@ class HelpdeskTicketAnalysis(models.Model):
 
     def action_open_ticket(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "helpdesk.ticket",
-            "res_id": self.ticket_id.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return self.env["helpdesk.ticket"]._record_form_action(self.ticket_id)

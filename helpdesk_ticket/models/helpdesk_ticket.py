@@ -434,10 +434,15 @@ class HelpdeskTicket(models.Model):
             body=self.env._("Opportunity %s created from this ticket.", lead._get_html_link()),
             subtype_xmlid="mail.mt_note",
         )
+        return self._record_form_action(lead)
+
+    @api.model
+    def _record_form_action(self, record):
+        """Window action opening ``record`` in its form view."""
         return {
             "type": "ir.actions.act_window",
-            "res_model": "crm.lead",
-            "res_id": lead.id,
+            "res_model": record._name,
+            "res_id": record.id,
             "view_mode": "form",
             "views": [(False, "form")],
         }
@@ -473,13 +478,7 @@ class HelpdeskTicket(models.Model):
 
     def action_open_lead(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.lead",
-            "res_id": self.lead_id.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return self._record_form_action(self.lead_id)
 
     # ------------------------------------------------------------------
     # Mail

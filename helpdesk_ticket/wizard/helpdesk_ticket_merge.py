@@ -80,13 +80,7 @@ class HelpdeskTicketMerge(models.TransientModel):
             raise UserError(self.env._("Only tickets of the same company can be merged."))
         self.ticket_ids.check_access("write")
         self._merge(target, sources)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "helpdesk.ticket",
-            "res_id": target.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return self.env["helpdesk.ticket"]._record_form_action(target)
 
     @api.model
     def _merge(self, target, sources):
