@@ -1,6 +1,4 @@
 import random
-
-import psycopg2.errors
 from datetime import datetime
 
 from odoo import api, fields, models
@@ -153,15 +151,12 @@ class HelpdeskDepartment(models.Model):
         """Next position (1, 2, 3...) of the department's round robin."""
         self.ensure_one()
         name = self._round_robin_sequence_name()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL("SELECT nextval(%s)", name))
-                return self.env.cr.fetchone()[0]
-        except psycopg2.errors.UndefinedTable:
+        self.env.cr.execute(SQL("SELECT to_regclass(%s)", name))
+        if not self.env.cr.fetchone()[0]:
             # first automatic assignment of the department (we hold its lock)
             self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(name)))
-            self.env.cr.execute(SQL("SELECT nextval(%s)", name))
-            return self.env.cr.fetchone()[0]
+        self.env.cr.execute(SQL("SELECT nextval(%s)", name))
+        return self.env.cr.fetchone()[0]
 
     def unlink(self):
         names = [department._round_robin_sequence_name() for department in self]
