@@ -365,7 +365,10 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _helpdesk_acknowledge_created(self, ticket_ids):
         for ticket in self.sudo().browse(ticket_ids).exists():
-            ticket._helpdesk_acknowledge(None)
+            # queued for the mail scheduler, not sent by the request that created the
+            # ticket: the customer's request is answered at once, and the mail is not
+            # sent both by this request and by a busy mail queue
+            ticket._helpdesk_acknowledge(None, force_send=False)
 
     def _helpdesk_ack_skip_reason(self):
         """Why no acknowledgement may be sent for this new ticket, or ''."""
@@ -384,7 +387,7 @@ class HelpdeskTicket(models.Model):
             return self.env._("the sender %s is blacklisted", address)
         return ""
 
-    def _helpdesk_acknowledge(self, message):
+    def _helpdesk_acknowledge(self, message, force_send=True):
         self.ensure_one()
         template = self.department_id.ack_template_id
         if not template:
@@ -401,6 +404,7 @@ class HelpdeskTicket(models.Model):
             subtype_xmlid="mail.mt_note",
             partner_ids=self.partner_id.ids,
             email_layout_xmlid="mail.mail_notification_light",
+            force_send=force_send,
         )
 
     # ------------------------------------------------------------------
