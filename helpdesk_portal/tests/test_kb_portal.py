@@ -1,5 +1,6 @@
 import uuid
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -10,41 +11,14 @@ class KnowledgeBaseCommon(HelpdeskPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Article = cls.env["helpdesk.article"]
-        # demo articles must not interfere with the suggestions checked here
-        Article.search([("is_published", "=", True)]).write({"is_published": False})
+        cls._create_kb_articles(cls.department_hidden)
         cls.tag_password = cls.env["helpdesk.tag"].create({"name": "KB Passwords"})
-        cls.article_thai = Article.create({
-            "name": "วิธีรีเซ็ตรหัสผ่านของคุณ",
-            "body": "<p>ไปที่หน้าเข้าสู่ระบบแล้วกดลืมรหัสผ่าน</p>",
-            "department_id": cls.department_a.id,
-            "tag_ids": [(4, cls.tag_password.id)],
-            "is_published": True,
-        })
-        cls.article_persian = Article.create({
-            "name": "چگونه رمز عبور خود را بازنشانی کنم",
-            "body": "<p>روی فراموشی رمز عبور کلیک کنید.</p>",
-            "department_id": cls.department_a.id,
-            "is_published": True,
-        })
-        cls.article_general = Article.create({
+        cls.article_thai.tag_ids = [Command.link(cls.tag_password.id)]
+        cls.article_general = cls.env["helpdesk.article"].create({
             "name": "Opening hours of the support desk",
             "body": "<p>We answer from 8:00 to 18:00.</p>",
             "is_published": True,
         })
-        cls.article_draft = Article.create({
-            "name": "รีเซ็ตรหัสผ่าน ฉบับร่าง",
-            "body": "<p>Draft answer</p>",
-            "department_id": cls.department_a.id,
-            "is_published": False,
-        })
-        cls.article_hidden_department = Article.create({
-            "name": "รีเซ็ตรหัสผ่าน ภายใน",
-            "body": "<p>Internal only</p>",
-            "department_id": cls.department_hidden.id,
-            "is_published": True,
-        })
-
 
 
 @tagged("post_install", "-at_install")

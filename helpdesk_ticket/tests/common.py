@@ -67,6 +67,43 @@ class HelpdeskCommon(TransactionCase):
         return cls.env["helpdesk.ticket"].create(vals)
 
     @classmethod
+    def _create_kb_articles(cls, hidden_department):
+        """Knowledge-base articles of the search and portal tests; demo articles are
+        unpublished first so that they do not interfere with the suggestions.
+
+        ``article_thai`` and ``article_persian``: published, department A;
+        ``article_draft``: department A, not published; ``article_hidden_department``:
+        published, of ``hidden_department`` (not published on the portal)."""
+        Article = cls.env["helpdesk.article"]
+        Article.search([("is_published", "=", True)]).write({"is_published": False})
+        cls.article_thai, cls.article_persian, cls.article_draft, cls.article_hidden_department = Article.create([
+            {
+                "name": "วิธีรีเซ็ตรหัสผ่านของคุณ",
+                "body": "<p>ไปที่หน้าเข้าสู่ระบบแล้วกดลืมรหัสผ่าน</p>",
+                "department_id": cls.department_a.id,
+                "is_published": True,
+            },
+            {
+                "name": "چگونه رمز عبور خود را بازنشانی کنم",
+                "body": "<p>روی «فراموشی رمز عبور» کلیک کنید.</p>",
+                "department_id": cls.department_a.id,
+                "is_published": True,
+            },
+            {
+                "name": "รีเซ็ตรหัสผ่าน ฉบับร่าง",
+                "body": "<p>Draft answer</p>",
+                "department_id": cls.department_a.id,
+                "is_published": False,
+            },
+            {
+                "name": "รีเซ็ตรหัสผ่าน ภายใน",
+                "body": "<p>Internal only</p>",
+                "department_id": hidden_department.id,
+                "is_published": True,
+            },
+        ])
+
+    @classmethod
     def _portal_user(cls, partner, login):
         # name and email given explicitly: new_test_user would otherwise rename the partner
         return new_test_user(

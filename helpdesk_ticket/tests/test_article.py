@@ -14,40 +14,14 @@ class TestArticle(HelpdeskCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Article = cls.env["helpdesk.article"]
-        # demo articles must not interfere with the suggestions checked here
-        Article.search([("is_published", "=", True)]).write({"is_published": False})
         cls.department_hidden = cls.env["helpdesk.department"].create({
             "name": "Back Office", "portal_published": False,
         })
-        cls.article_thai = Article.create({
-            "name": "วิธีรีเซ็ตรหัสผ่านของคุณ",
-            "body": "<p>ไปที่หน้าเข้าสู่ระบบแล้วกดลืมรหัสผ่าน</p>",
-            "department_id": cls.department_a.id,
-            "is_published": True,
-        })
-        cls.article_persian = Article.create({
-            "name": "چگونه رمز عبور خود را بازنشانی کنم",
-            "body": "<p>روی «فراموشی رمز عبور» کلیک کنید.</p>",
-            "department_id": cls.department_a.id,
-            "is_published": True,
-        })
-        cls.article_english = Article.create({
+        cls._create_kb_articles(cls.department_hidden)
+        cls.article_english = cls.env["helpdesk.article"].create({
             "name": "How to reset your password",
             "body": "<p>Click on <b>Forgot password</b> on the login page.</p>",
             "department_id": cls.department_a.id,
-            "is_published": True,
-        })
-        cls.article_draft = Article.create({
-            "name": "รีเซ็ตรหัสผ่าน (ฉบับร่าง)",
-            "body": "<p>Draft</p>",
-            "department_id": cls.department_a.id,
-            "is_published": False,
-        })
-        cls.article_internal = Article.create({
-            "name": "รีเซ็ตรหัสผ่าน สำหรับพนักงาน",
-            "body": "<p>Internal procedure</p>",
-            "department_id": cls.department_hidden.id,
             "is_published": True,
         })
 
@@ -89,7 +63,7 @@ class TestArticle(HelpdeskCommon):
         found = self._suggest("รีเซ็ตรหัส", limit=10)
         self.assertIn(self.article_thai, found)
         self.assertNotIn(self.article_draft, found, "unpublished articles are never suggested")
-        self.assertNotIn(self.article_internal, found, "articles of unpublished departments are never suggested")
+        self.assertNotIn(self.article_hidden_department, found, "articles of unpublished departments are never suggested")
         self.env["helpdesk.article"].create([
             {"name": f"Password tip {i}", "is_published": True, "department_id": self.department_a.id}
             for i in range(5)
@@ -154,7 +128,7 @@ class TestArticle(HelpdeskCommon):
         portal = self._portal_user(self.customer, "hd_article_portal")
         Article = self.env["helpdesk.article"].with_user(portal)
         visible = Article.search([("id", "in", (
-            self.article_thai | self.article_draft | self.article_internal).ids)])
+            self.article_thai | self.article_draft | self.article_hidden_department).ids)])
         self.assertEqual(visible, self.article_thai)
         with self.assertRaises(AccessError):
             self.article_thai.with_user(portal).write({"name": "Hacked"})
