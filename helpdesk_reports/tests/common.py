@@ -43,6 +43,13 @@ class ReportsCommon(HelpdeskCommon):
         tickets.invalidate_recordset(["create_date"])
 
     @classmethod
+    def _backdate(cls, ticket, created, answered=None, closed=None):
+        """Move ``ticket`` into the past: created, first answered and closed at these times."""
+        cls._set_create_date(ticket, created)
+        dates = {"date_first_response": answered, "date_closed": closed}
+        ticket.write({name: when for name, when in dates.items() if when})
+
+    @classmethod
     def _sla_line(cls, ticket, target, status, **values):
         vals = {
             "ticket_id": ticket.id,

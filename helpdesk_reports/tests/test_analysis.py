@@ -53,13 +53,10 @@ class TestTicketAnalysis(ReportsCommon):
         cls.t1.with_user(cls.agent_a).message_post(body="internal", message_type="comment",
                                                     subtype_xmlid="mail.mt_note")
         cls.t1.action_close()
-        cls._set_create_date(cls.t1, cls.utc(2025, 1, 10, 14, 0))
-        cls.t1.write({
-            "date_first_response": cls.utc(2025, 1, 14, 9, 30),
-            "date_closed": cls.utc(2025, 1, 15, 11, 0),
-        })
-        cls._sla_line(cls.t1, "first_response", "reached", reached_date=cls.utc(2025, 1, 14, 9, 30))
-        cls._sla_line(cls.t1, "resolution", "failed", reached_date=cls.utc(2025, 1, 15, 11, 0))
+        cls._backdate(cls.t1, cls.utc(2025, 1, 10, 14, 0),
+                      answered=cls.utc(2025, 1, 14, 9, 30), closed=cls.utc(2025, 1, 15, 11, 0))
+        cls._sla_line(cls.t1, "first_response", "reached", reached_date=cls.t1.date_first_response)
+        cls._sla_line(cls.t1, "resolution", "failed", reached_date=cls.t1.date_closed)
         cls._rate(cls.t1, 2)
         cls._rate(cls.t1, 4)  # the last rating counts
 
@@ -70,9 +67,8 @@ class TestTicketAnalysis(ReportsCommon):
         )
         cls.t2.message_post(body="From an unknown address", author_id=False, email_from="x@unknown.example",
                             message_type="email", subtype_xmlid="mail.mt_comment")
-        cls._set_create_date(cls.t2, cls.utc(2025, 1, 15, 7, 0))
-        cls.t2.write({"date_first_response": cls.utc(2025, 1, 15, 8, 15)})
-        cls._sla_line(cls.t2, "first_response", "reached", reached_date=cls.utc(2025, 1, 15, 8, 15))
+        cls._backdate(cls.t2, cls.utc(2025, 1, 15, 7, 0), answered=cls.utc(2025, 1, 15, 8, 15))
+        cls._sla_line(cls.t2, "first_response", "reached", reached_date=cls.t2.date_first_response)
         cls._sla_line(cls.t2, "resolution", "ongoing")
 
         # T3: only weekend and holiday time: answered on Saturday, closed on the holiday;
@@ -81,13 +77,10 @@ class TestTicketAnalysis(ReportsCommon):
         cls.t3.action_close()
         cls.t3.action_reopen()
         cls.t3.action_close()
-        cls._set_create_date(cls.t3, cls.utc(2025, 1, 11, 9, 0))
-        cls.t3.write({
-            "date_first_response": cls.utc(2025, 1, 11, 10, 0),
-            "date_closed": cls.utc(2025, 1, 13, 9, 0),
-        })
-        cls._sla_line(cls.t3, "first_response", "reached", reached_date=cls.utc(2025, 1, 11, 10, 0))
-        cls._sla_line(cls.t3, "resolution", "reached", reached_date=cls.utc(2025, 1, 13, 9, 0))
+        cls._backdate(cls.t3, cls.utc(2025, 1, 11, 9, 0),
+                      answered=cls.utc(2025, 1, 11, 10, 0), closed=cls.utc(2025, 1, 13, 9, 0))
+        cls._sla_line(cls.t3, "first_response", "reached", reached_date=cls.t3.date_first_response)
+        cls._sla_line(cls.t3, "resolution", "reached", reached_date=cls.t3.date_closed)
         cls._rate(cls.t3, 2)
 
         # T4: department without a calendar: 24/7, wall-clock hours
@@ -95,11 +88,8 @@ class TestTicketAnalysis(ReportsCommon):
             name="Always open", department_id=cls.department_247.id, user_id=cls.agent_a.id, channel="chat",
         )
         cls.t4.action_close()
-        cls._set_create_date(cls.t4, cls.utc(2025, 1, 10, 14, 0))
-        cls.t4.write({
-            "date_first_response": cls.utc(2025, 1, 11, 14, 0),
-            "date_closed": cls.utc(2025, 1, 13, 14, 0),
-        })
+        cls._backdate(cls.t4, cls.utc(2025, 1, 10, 14, 0),
+                      answered=cls.utc(2025, 1, 11, 14, 0), closed=cls.utc(2025, 1, 13, 14, 0))
         cls.env.flush_all()
         cls.tickets = cls.t1 | cls.t2 | cls.t3 | cls.t4
 

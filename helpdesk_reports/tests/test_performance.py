@@ -18,8 +18,7 @@ class TestMyPerformance(ReportsCommon):
         def closed_ticket(user, created, answered, closed, sla=None, rating=None):
             ticket = cls._create_ticket(name="closed", user_id=user.id)
             ticket.action_close()
-            cls._set_create_date(ticket, now - created)
-            ticket.write({"date_first_response": now - answered, "date_closed": now - closed})
+            cls._backdate(ticket, now - created, answered=now - answered, closed=now - closed)
             if sla:
                 cls._sla_line(ticket, "resolution", sla)
             if rating:
