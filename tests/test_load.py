@@ -90,13 +90,6 @@ def load_setup(odoo_stack):
     }
 
 
-@pytest.mark.xfail(
-    reason="Odoo 18's mail queue cron and the immediate post-commit sending of notifications race on the same "
-           "mail.mail under load: the queue logs an ERROR (serialization failure, aborted transaction) and may "
-           "leave one notification in exception. Every helpdesk figure (tickets, numbers, balance, "
-           "acknowledgements, SLA lines) held in the last runs; fix pending (lock mail.mail rows before sending).",
-    strict=False,
-)
 def test_load_portal_and_mail_with_sla_cron(load_setup):
     server = load_setup["server"]
     stack = load_setup["stack"]
