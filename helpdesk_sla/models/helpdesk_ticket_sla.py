@@ -121,12 +121,31 @@ class HelpdeskTicketSla(models.Model):
         return {"deadline": deadline, "warning_date": warning}
 
     def _reschedule(self, calendars=None):
+        """Plan the deadline and warning date again (same start, target and
+        paused hours: after a change of targets or of working hours), then
+        schedule the cron once for the whole set."""
+        if not self:
+            return
         calendars = calendars or self._calendars()
-        for line in self:
+        quiet = self.with_context(helpdesk_sla_no_trigger=True)
+        for line in quiet:
             line.write(self._schedule_values(
                 calendars[line.department_id.id], line.start_date, line.target_hours,
                 line.paused_hours, line.policy_id.warning_percent,
             ))
+        self._schedule_cron()
+
+    @api.model
+    def _reschedule_departments(self, departments):
+        """The working hours of ``departments`` changed: their running clocks
+        (ongoing and paused) are planned again (in sudo: a side effect of a
+        change the user was allowed to make). Reached and failed lines keep
+        their dates."""
+        if not departments:
+            return
+        self.sudo().search(
+            [("department_id", "in", departments.ids), ("status", "in", OPEN_STATUSES)]
+        )._reschedule()
 
     def _sync_targets_from_policy(self):
         for line in self:
@@ -199,6 +218,8 @@ class HelpdeskTicketSla(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if self.env.context.get("helpdesk_sla_no_trigger"):
+            return res
         if "deadline" in vals or "warning_date" in vals or vals.get("status") == "ongoing":
             self._schedule_cron()
         return res

@@ -25,6 +25,7 @@ Public API (used by helpdesk_sla and helpdesk_reports)::
     working_hours_between(cal, start, end) -> float
     add_working_hours(cal, start, hours) -> datetime
     deadline_with_pauses(cal, start, hours, pauses) -> datetime
+    paused_working_hours(cal, start, hours, pauses) -> float
 """
 
 import bisect
@@ -41,6 +42,7 @@ __all__ = [
     "calendar_from_record",
     "deadline_with_pauses",
     "make_calendar",
+    "paused_working_hours",
     "week_type",
     "working_hours_between",
     "working_intervals",
@@ -297,13 +299,15 @@ def add_working_hours(cal, start, hours):
     raise ValueError("No working time found in the next %s days." % SEARCH_HORIZON.days)
 
 
-def deadline_with_pauses(cal, start, hours, pauses=()):
-    """Deadline of a clock of ``hours`` working hours started at ``start`` that
-    stops during the ``pauses`` (``(pause_start, pause_end)`` UTC pairs).
+def paused_working_hours(cal, start, hours, pauses=()):
+    """Working hours by which the ``pauses`` (``(pause_start, pause_end)`` UTC
+    pairs) push the deadline of a clock of ``hours`` working hours started at
+    ``start``.
 
-    The deadline moves by the working hours spent in each pause that begins
-    before the (moved) deadline; a pause beginning after it has no effect.
-    This is exactly how helpdesk SLA lines accumulate ``paused_hours``."""
+    Only the part of a pause after ``start`` counts, and only the pauses that
+    begin before the (moved) deadline: a clock already past its deadline has
+    failed and no longer stops. This is exactly how helpdesk SLA lines
+    accumulate ``paused_hours``."""
     paused = 0.0
     deadline = add_working_hours(cal, start, hours)
     for pause_start, pause_end in sorted(pauses):
@@ -311,4 +315,10 @@ def deadline_with_pauses(cal, start, hours, pauses=()):
             break
         paused += working_hours_between(cal, max(pause_start, start), pause_end)
         deadline = add_working_hours(cal, start, hours + paused)
-    return deadline
+    return paused
+
+
+def deadline_with_pauses(cal, start, hours, pauses=()):
+    """Deadline of a clock of ``hours`` working hours started at ``start`` that
+    stops during the ``pauses`` (see :func:`paused_working_hours`)."""
+    return add_working_hours(cal, start, hours + paused_working_hours(cal, start, hours, pauses))
