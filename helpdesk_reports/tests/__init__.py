@@ -3,3 +3,4 @@ from . import test_analysis_security
 from . import test_overview
 from . import test_performance
 from . import test_favourites
+from . import test_analysis_joins
