@@ -4,3 +4,4 @@ from . import test_sla_clock
 from . import test_sla_cron
 from . import test_sla_concurrency
 from . import test_sla_ui
+from . import test_sla_working_hours

@@ -66,6 +66,9 @@ class SlaCommon(HelpdeskCommon):
             self.env.cr._now = moment
             try:
                 yield
+                # stored computed fields (e.g. date_closed) get their value at this
+                # moment, as at the end of a request
+                self.env.flush_all()
             finally:
                 self.env.cr._now = None
 

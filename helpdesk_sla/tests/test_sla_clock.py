@@ -121,19 +121,67 @@ class TestSlaClock(SlaCommon):
         self.assertEqual(self.line(ticket, self.policy_urgent, "first_response").status, "failed")
         self.assertEqual(self.line(ticket, self.policy_normal, "first_response").status, "reached")
 
-    def test_customer_reply_reopening_starts_next_response(self):
+    def closed_after_answer(self):
         ticket = self.create_ticket_at(MONDAY_9, priority="1")
         self.agent_reply(ticket, local(17, 10))
         with self.at(local(17, 11)):
             ticket.action_close()
-        # the customer answers the closed ticket (the mail gateway then reopens it)
+        return ticket
+
+    def next_response(self, ticket):
+        return ticket.sla_ids.filtered(lambda l: l.target == "next_response")
+
+    def customer_email(self, ticket, sent):
+        """A customer message dated ``sent`` (its Date header), received now."""
+        return ticket.message_post(
+            body="It broke again", author_id=self.customer.id, message_type="email",
+            subtype_xmlid="mail.mt_comment", date=sent,
+        )
+
+    def test_customer_reply_reopening_starts_next_response_at_the_message(self):
+        # the customer's reply reopens the ticket (the mail gateway, within the
+        # reopen window): the clock starts at the message, as if the ticket had
+        # been open when it came. The reopening and the message are recorded
+        # together (here received 5 minutes after it was sent), in either order.
+        for reopen_first in (False, True):
+            ticket = self.closed_after_answer()
+            with self.at(local(18, 9, 5)):
+                if reopen_first:
+                    ticket.action_reopen()
+                self.customer_email(ticket, local(18, 9))
+                if not reopen_first:
+                    self.assertFalse(self.next_response(ticket), "no clock while closed")
+                    ticket.action_reopen()
+            next_line = self.next_response(ticket)
+            self.assertEqual(next_line.status, "ongoing")
+            self.assertEqual(next_line.start_date, local(18, 9), f"reopen first: {reopen_first}")
+            self.assertEqual(next_line.deadline, local(18, 14), "4 h: 9-12, 13-14")
+
+    def test_agent_reopening_later_starts_next_response_at_the_reopening(self):
+        # the customer wrote to the closed ticket (outside its reopen window,
+        # say); an agent reopens it the next day: the clock starts then, the
+        # time the ticket stayed closed does not count against the agents
+        ticket = self.closed_after_answer()
         self.customer_message(ticket, local(18, 9))
-        self.assertFalse(ticket.sla_ids.filtered(lambda l: l.target == "next_response"))
-        with self.at(local(18, 9, 1)):
-            ticket.action_reopen()
-        next_line = ticket.sla_ids.filtered(lambda l: l.target == "next_response")
+        self.assertFalse(self.next_response(ticket))
+        with self.at(local(19, 10)):
+            ticket.with_user(self.agent_a).action_reopen()
+        next_line = self.next_response(ticket)
         self.assertEqual(next_line.status, "ongoing")
-        self.assertEqual(next_line.start_date, local(18, 9, 1))
+        self.assertEqual(next_line.start_date, local(19, 10))
+        self.assertEqual(next_line.deadline, local(19, 15))
+        # same when the unanswered message came before the closing
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        self.agent_reply(ticket, local(17, 10))
+        self.customer_message(ticket, local(17, 10, 30))
+        with self.at(local(17, 11)):
+            ticket.action_close()
+        self.assertEqual(self.next_response(ticket).status, "reached", "the closing stops it")
+        with self.at(local(18, 9)):
+            ticket.action_reopen()
+        self.assertEqual(len(self.next_response(ticket)), 2)
+        self.assertEqual(self.next_response(ticket).filtered(lambda l: l.status == "ongoing").start_date,
+                         local(18, 9))
 
     def test_archived_ticket_stops_its_clocks(self):
         ticket = self.create_ticket_at(MONDAY_9, priority="1")

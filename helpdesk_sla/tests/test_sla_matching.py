@@ -123,3 +123,78 @@ class TestSlaMatching(SlaCommon):
         policy.with_user(self.manager).action_apply_open_tickets()
         self.assertEqual(ticket.sla_ids.policy_id, policy)
         self.assertEqual(ticket.sla_ids.start_date, ticket.create_date)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaLateClocks(SlaCommon):
+    """A clock added when a policy starts matching later starts at the ticket's
+    start and knows the pauses the ticket had since then (pause log)."""
+
+    def test_late_clock_counts_earlier_pauses(self):
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        self.set_stage(ticket, self.stage_waiting, local(17, 10))
+        self.set_stage(ticket, self.stage_progress, local(17, 12))
+        pauses = self.env["helpdesk.ticket.sla.pause"].search([("ticket_id", "=", ticket.id)])
+        self.assertEqual([(p.date_start, p.date_end) for p in pauses], [(local(17, 10), local(17, 12))])
+        self.assertEqual(self.line(ticket, self.policy_normal, "resolution").paused_hours, 2)
+        with self.at(local(17, 14)):
+            ticket.priority = "3"
+        resolution = self.line(ticket, self.policy_urgent, "resolution")
+        self.assertEqual(resolution.start_date, MONDAY_9)
+        self.assertEqual(resolution.paused_hours, 2)
+        # 8 + 2 working hours from Monday 9:00: Monday 7, Tuesday 8-11
+        self.assertEqual(resolution.deadline, local(18, 11))
+        self.assertEqual(resolution.warning_date, local(18, 9), "75 % of 8 h + 2 h paused")
+        self.assertEqual(resolution.status, "ongoing")
+        # the urgent first response (1 h) was already due at 10:00 when the pause began
+        first = self.line(ticket, self.policy_urgent, "first_response")
+        self.assertEqual((first.paused_hours, first.deadline), (0, local(17, 10)))
+        self.run_cron(local(17, 14, 1))
+        self.assertEqual(first.status, "failed")
+        self.assertEqual(resolution.status, "ongoing")
+
+    def test_late_clock_while_paused_and_after_reopen(self):
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        self.set_stage(ticket, self.stage_waiting, local(17, 10))
+        self.set_stage(ticket, self.stage_progress, local(17, 12))
+        self.set_stage(ticket, self.stage_waiting, local(17, 13))
+        # raised while waiting on the customer: the new clock waits too, since 13:00
+        with self.at(local(17, 14)):
+            ticket.priority = "3"
+        resolution = self.line(ticket, self.policy_urgent, "resolution")
+        normal = self.line(ticket, self.policy_normal, "resolution")
+        self.assertEqual((resolution.status, resolution.pause_start, resolution.paused_hours),
+                         ("paused", local(17, 13), 2))
+        self.set_stage(ticket, self.stage_progress, local(17, 15))
+        self.assertEqual(resolution.paused_hours, 4)
+        self.assertEqual(normal.paused_hours, 4, "the same pauses as the clocks that ran from the start")
+        # 8 + 4 working hours: Monday 7, Tuesday 8-12 and 13-14
+        self.assertEqual(resolution.deadline, local(18, 14))
+        # closed and reopened: the closed time is a pause for the clocks added afterwards
+        with self.at(local(17, 15)):
+            ticket.priority = "1"
+        self.assertFalse(ticket.sla_ids.filtered(lambda l: l.policy_id == self.policy_urgent))
+        with self.at(local(17, 15)):
+            ticket.action_close()
+        with self.at(local(19, 10)):
+            ticket.action_reopen()
+        # closed from Monday 15:00 to Wednesday 10:00: 12 working hours
+        self.assertEqual(normal.paused_hours, 16)
+        with self.at(local(19, 11)):
+            ticket.priority = "3"
+        resolution = self.line(ticket, self.policy_urgent, "resolution")
+        self.assertEqual(resolution.paused_hours, 16)
+        # 8 + 16 working hours from Monday 9:00: Monday 7, Tuesday 8, Wednesday 8, Thursday 8-9
+        self.assertEqual(resolution.deadline, local(20, 9))
+
+    def test_pause_log_access(self):
+        ticket = self.create_ticket_at(MONDAY_9, priority="1")
+        self.set_stage(ticket, self.stage_waiting, local(17, 10))
+        Pause = self.env["helpdesk.ticket.sla.pause"]
+        self.assertEqual(len(Pause.with_user(self.agent_a).search([("ticket_id", "=", ticket.id)])), 1)
+        self.assertFalse(Pause.with_user(self.agent_b).search([("ticket_id", "=", ticket.id)]))
+        with self.assertRaises(AccessError):
+            Pause.with_user(self.agent_a).create({"ticket_id": ticket.id, "date_start": local(17, 8)})
+        portal = self._portal_user(self.customer, "sla_pause_portal")
+        with self.assertRaises(AccessError):
+            Pause.with_user(portal).search([])
