@@ -1,5 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
+
+from odoo.addons.helpdesk_ticket.tools.sql_view import create_view
 
 from ..models.helpdesk_kb_event import FORMS
 
@@ -30,10 +32,8 @@ class HelpdeskKbDeflectionReport(models.Model):
     open_rate = fields.Float("Opened Rate (%)", readonly=True, aggregator="avg")
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL(
+        create_view(self.env.cr, self._table, SQL(
             """
-            CREATE VIEW %s AS (
                 SELECT MIN(e.id) AS id,
                        MIN(e.create_date) AS date,
                        e.form_key,
@@ -52,7 +52,5 @@ class HelpdeskKbDeflectionReport(models.Model):
                   FROM helpdesk_kb_event e
               GROUP BY e.form_key
                 HAVING BOOL_OR(e.event_type = 'suggestion_shown')
-            )
-            """,
-            SQL.identifier(self._table),
+            """
         ))

@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
+from odoo.addons.helpdesk_ticket.tools.sql_view import create_view
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
 AGE_BUCKETS = [
@@ -184,8 +185,7 @@ class HelpdeskTicketAnalysis(models.Model):
         )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+        create_view(self.env.cr, self._table, self._query())
         # the pivot by department and month (with the company rule of the report) reads the
         # tickets from this index alone; ``id`` is the key of the joins PostgreSQL drops, which
         # it still wants in the scan's output
