@@ -3,3 +3,4 @@ from . import test_portal_flows
 from . import test_portal_query_count
 from . import test_portal_tour
 from . import test_kb_portal
+from . import test_portal_followed
