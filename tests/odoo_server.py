@@ -17,8 +17,6 @@ import logging
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ import psycopg2
 import requests
 from requests.adapters import HTTPAdapter
 
-from servers import ImapServer, SmtpCapture
+from servers import ImapServer, SmtpCapture, free_port, stop_process_group
 
 _logger = logging.getLogger(__name__)
 
@@ -41,12 +39,6 @@ PGCLUSTER = REPO_DIR / "scripts" / "pgcluster.sh"
 PYTHON = os.environ.get("PYTHON", sys.executable)
 RUN_USER = os.environ.get("PG_RUN_USER", "nobody")
 ADMIN_PASSWORD = "admin"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def repo_addons():
@@ -206,16 +198,7 @@ class OdooServer:
         raise RuntimeError(f"odoo did not become healthy: {last_error}\n{self.log_tail()}")
 
     def stop(self):
-        if not self.process or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=30)
 
     def log_tail(self, chars=4000):
         try:
@@ -433,10 +416,7 @@ class OdooStack:
         self.server.execute("ir.mail_server", "search", [("name", "=", "test sink")]) and \
             self.server.execute("ir.mail_server", "unlink", self.server.execute(
                 "ir.mail_server", "search", [("name", "=", "test sink")]))
-        self.server.execute("ir.mail_server", "create", {
-            "name": "test sink", "smtp_host": "127.0.0.1", "smtp_port": self.smtp.port,
-            "smtp_encryption": "none", "sequence": 1,
-        })
+        self.server.execute("ir.mail_server", "create", self.smtp.mail_server_values("test sink"))
         print(f"\n[e2e] private cluster :{self.cluster.port}, odoo {self.server.url} "
               f"(install {installed - started:.0f}s, start {time.monotonic() - installed:.0f}s)")
         return self

@@ -1,5 +1,6 @@
-"""Loopback mail servers for the mail gateway end-to-end test: Debian's dovecot serving one
-maildir over IMAP, and an aiosmtpd server keeping what Odoo sends."""
+"""Loopback servers of the end-to-end tests: Debian's dovecot serving one maildir over IMAP,
+an aiosmtpd server keeping what Odoo sends, and what every server process needs (a free
+port, stopping its process group). Used by test_mail_e2e.py and by odoo_server.py."""
 import contextlib
 import email
 import email.policy
@@ -21,6 +22,21 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_process_group(process, timeout=10):
+    """SIGTERM to the process group of ``process`` (started with ``start_new_session=True``),
+    SIGKILL when it has not ended after ``timeout`` seconds."""
+    if not process or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 class ImapServer:
@@ -118,14 +134,14 @@ service anvil {{
         return "\n".join(texts)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_process_group(self.process)
+
+    def fetchmail_values(self, name, model_id):
+        """Values of a ``fetchmail.server`` reading this server's INBOX into ``model_id``."""
+        return {
+            "name": name, "server_type": "imap", "server": "127.0.0.1", "port": self.port, "is_ssl": False,
+            "user": self.user, "password": self.password, "object_id": model_id,
+        }
 
     # -- client side ----------------------------------------------------
     @contextlib.contextmanager
@@ -186,6 +202,13 @@ class SmtpCapture:
     def stop(self):
         if self._controller:
             self._controller.stop()
+
+    def mail_server_values(self, name, sequence=1):
+        """Values of an ``ir.mail_server`` sending through this server."""
+        return {
+            "name": name, "smtp_host": "127.0.0.1", "smtp_port": self.port, "smtp_encryption": "none",
+            "sequence": sequence,
+        }
 
     def messages(self):
         with self._lock:

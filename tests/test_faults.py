@@ -198,10 +198,7 @@ def test_postgresql_restart_during_mail_intake(faults_setup):
         imap.append(raw)
         expected[message_id] = f"Restart {run} imap {i}"
     model_id = server.execute("ir.model", "search", [("model", "=", "helpdesk.ticket")])[0]
-    fetch_server = server.execute("fetchmail.server", "create", {
-        "name": f"Faults IMAP {run}", "server_type": "imap", "server": "127.0.0.1", "port": imap.port,
-        "is_ssl": False, "user": imap.user, "password": imap.password, "object_id": model_id,
-    })
+    fetch_server = server.execute("fetchmail.server", "create", imap.fetchmail_values(f"Faults IMAP {run}", model_id))
     server.execute("fetchmail.server", "button_confirm_login", [fetch_server])
     assert unseen(imap) == n_imap
 

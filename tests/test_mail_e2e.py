@@ -96,23 +96,10 @@ class TestMailGatewayEndToEnd(BaseCase):
                 "alias_name": "support",
                 "alias_domain_id": alias_domain.id,
             })
-            mail_server = env["ir.mail_server"].create({
-                "name": f"E2E SMTP {self.tag}",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": self.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 0,
-            })
-            fetch_server = env["fetchmail.server"].create({
-                "name": f"E2E IMAP {self.tag}",
-                "server_type": "imap",
-                "server": "127.0.0.1",
-                "port": self.imap.port,
-                "is_ssl": False,
-                "user": self.imap.user,
-                "password": self.imap.password,
-                "object_id": env["ir.model"]._get_id("helpdesk.ticket"),
-            })
+            mail_server = env["ir.mail_server"].create(
+                self.smtp.mail_server_values(f"E2E SMTP {self.tag}", sequence=0))
+            fetch_server = env["fetchmail.server"].create(
+                self.imap.fetchmail_values(f"E2E IMAP {self.tag}", env["ir.model"]._get_id("helpdesk.ticket")))
             self.created = {
                 "alias_domain": alias_domain.id, "department": department.id,
                 "mail_server": mail_server.id, "fetch_server": fetch_server.id,
