@@ -139,6 +139,10 @@ class TestTranslationLoading(TransactionCase):
 
         menu = self.env.ref("helpdesk_ticket.menu_helpdesk_root")
         self.assertEqual(menu.with_context(lang="fa_IR").name, "میز خدمت")
+        if "helpdesk_reports" in self.modules.mapped("name"):
+            # a menu of one addon under another addon's folder is translated by its own addon
+            menu = self.env.ref("helpdesk_reports.menu_helpdesk_reporting_tickets")
+            self.assertEqual(menu.with_context(lang="th_TH").name, "การวิเคราะห์ตั๋ว")
 
     def test_python_strings_are_translated(self):
         # strings of the Python code (self.env._ / _()) are read from the .po files
