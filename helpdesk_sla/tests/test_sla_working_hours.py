@@ -139,3 +139,8 @@ class TestSlaWorkingHoursChange(SlaCommon):
         with self.at(local(17, 12)):
             self.calendar.tz = "Europe/London"
         self.assertEqual(self.resolution(ticket).deadline, local(21, 18))
+        # the calendar deleted: the department counts 24/7 (41 h from Monday 9:00)
+        with self.at(local(17, 12)):
+            self.calendar.unlink()
+        self.assertFalse(self.department_a.resource_calendar_id)
+        self.assertEqual(self.resolution(ticket).deadline, datetime(2024, 6, 19, 0, 0))
