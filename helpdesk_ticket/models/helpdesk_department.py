@@ -110,33 +110,41 @@ class HelpdeskDepartment(models.Model):
     # ------------------------------------------------------------------
     # Assignment
     # ------------------------------------------------------------------
-    def _assign_ticket(self, ticket):
-        """Return the agent (res.users) who should receive ``ticket``, according to
-        the department's assignment method, or an empty recordset.
+    def _assign_tickets(self, tickets):
+        """Choose the agent of each of ``tickets`` (new tickets of this department)
+        with the department's assignment method: ``{ticket id: res.users}``; tickets
+        nobody can take are left out.
 
-        The department row is locked (``FOR NO KEY UPDATE``) for the rest of the
-        transaction so that two workers assigning in the same department choose one
-        after the other. The row itself is never written: under Odoo's REPEATABLE
-        READ isolation a write would make every concurrent ticket creation in the
-        department fail with a serialization error. The round-robin position comes
-        from a PostgreSQL sequence per department, which is not transactional: two
-        workers never get the same slot, whatever their snapshots.
+        One batch costs the same few queries whatever its size: the department row
+        is locked once (``FOR NO KEY UPDATE``, held until the end of the
+        transaction, so that two workers assigning in the department choose one
+        after the other), the workload is read once and the choices made in the
+        batch are counted as they are made. The row itself is never written: under
+        Odoo's REPEATABLE READ isolation a write would make every concurrent ticket
+        creation in the department fail with a serialization error. The round-robin
+        position comes from a PostgreSQL sequence per department, which is not
+        transactional: two workers never get the same slot, whatever their
+        snapshots.
         """
         self.ensure_one()
         Users = self.env["res.users"]
-        if self.assignment_method == "manual":
-            return Users
+        if self.assignment_method == "manual" or not tickets:
+            return {}
         # Assignment reads the workload of every member: internal bookkeeping done on
         # behalf of whoever creates the ticket (possibly a portal or public user),
-        # who only gets the chosen agent back.
+        # who only gets the chosen agents back.
         department = self.sudo()
         department._lock_for_assignment()
-        candidates = department._assignment_candidates(ticket.sudo())
-        if not candidates:
-            return Users
         pick = getattr(department, f"_assign_pick_{department.assignment_method}")
-        agent = pick(ticket.sudo(), candidates)
-        return Users.browse(agent.id) if agent else Users
+        result = {}
+        for company, company_tickets in tickets.sudo().grouped(lambda t: t.company_id or self.company_id).items():
+            candidates = department._assignment_candidates(company)
+            if not candidates:
+                continue
+            for ticket, agent in zip(company_tickets, pick(company_tickets, candidates)):
+                if agent:
+                    result[ticket.id] = Users.browse(agent.id)
+        return result
 
     def _lock_for_assignment(self):
         self.ensure_one()
@@ -147,16 +155,16 @@ class HelpdeskDepartment(models.Model):
     def _round_robin_sequence_name(self):
         return f"helpdesk_department_rr_{self.id}"
 
-    def _next_round_robin_slot(self):
-        """Next position (1, 2, 3...) of the department's round robin."""
+    def _next_round_robin_slots(self, count):
+        """The next ``count`` positions (1, 2, 3...) of the department's round robin."""
         self.ensure_one()
         name = self._round_robin_sequence_name()
         self.env.cr.execute(SQL("SELECT to_regclass(%s)", name))
         if not self.env.cr.fetchone()[0]:
             # first automatic assignment of the department (we hold its lock)
             self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(name)))
-        self.env.cr.execute(SQL("SELECT nextval(%s)", name))
-        return self.env.cr.fetchone()[0]
+        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", name, count))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def unlink(self):
         names = [department._round_robin_sequence_name() for department in self]
@@ -165,11 +173,11 @@ class HelpdeskDepartment(models.Model):
             self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))
         return res
 
-    def _assignment_candidates(self, ticket):
-        """Members who may receive ``ticket``, ordered by id: active internal users of the
-        ticket's company, online only when the method or the department requires it."""
+    def _assignment_candidates(self, company):
+        """Members who may receive a ticket of ``company``, ordered by id: active
+        internal users of that company, online only when the method or the
+        department requires it."""
         self.ensure_one()
-        company = ticket.company_id or self.company_id
         members = self.member_ids.filtered(
             lambda user: user.active and not user.share and company in user.company_ids
         )
@@ -192,39 +200,67 @@ class HelpdeskDepartment(models.Model):
         keys = {user.id: (date or datetime.min, last_id or 0) for user, date, last_id in groups}
         return {user.id: keys.get(user.id, (datetime.min, 0)) for user in users}
 
-    def _assign_pick_round_robin(self, ticket, candidates):
-        slot = self._next_round_robin_slot()
-        return candidates[(slot - 1) % len(candidates)]
-
-    def _assign_pick_balanced(self, ticket, candidates):
-        counts = self._open_ticket_counts(candidates)
+    def _workload_chooser(self, candidates, use_counts=True):
+        """A function giving the next agent of a batch: the fewest open tickets
+        (when ``use_counts``), then the longest idle, then the smallest id. Each
+        choice counts: the chosen agent gets one ticket more and becomes the
+        most recently assigned."""
+        counts = self._open_ticket_counts(candidates) if use_counts else {}
         idle = self._last_assignment_keys(candidates)
-        return min(candidates, key=lambda user: (counts.get(user.id, 0), idle[user.id], user.id))
+        assigned = [0]
 
-    def _assign_pick_longest_idle(self, ticket, candidates):
-        idle = self._last_assignment_keys(candidates)
-        return min(candidates, key=lambda user: (idle[user.id], user.id))
+        def choose(agent=None):
+            if agent is None:
+                agent = min(candidates, key=lambda user: (counts.get(user.id, 0), idle[user.id], user.id))
+            assigned[0] += 1
+            counts[agent.id] = counts.get(agent.id, 0) + 1
+            idle[agent.id] = (datetime.max, assigned[0])
+            return agent
 
-    def _assign_pick_sticky(self, ticket, candidates):
-        """The agent of the customer's company's latest handled ticket, if still a
+        return choose
+
+    def _assign_pick_round_robin(self, tickets, candidates):
+        return [candidates[(slot - 1) % len(candidates)] for slot in self._next_round_robin_slots(len(tickets))]
+
+    def _assign_pick_balanced(self, tickets, candidates):
+        choose = self._workload_chooser(candidates)
+        return [choose() for _ticket in tickets]
+
+    def _assign_pick_longest_idle(self, tickets, candidates):
+        choose = self._workload_chooser(candidates, use_counts=False)
+        return [choose() for _ticket in tickets]
+
+    def _assign_pick_sticky(self, tickets, candidates):
+        """The agent of the customer company's latest handled ticket, if still a
         candidate; otherwise the balanced choice."""
-        commercial = ticket.commercial_partner_id
-        if commercial:
-            previous = self.env["helpdesk.ticket"].sudo().with_context(active_test=False).search(
+        previous = {}
+        commercials = tickets.commercial_partner_id
+        if commercials:
+            # latest assigned ticket of each customer company, outside this batch
+            groups = self.env["helpdesk.ticket"].sudo().with_context(active_test=False)._read_group(
                 [
-                    ("commercial_partner_id", "=", commercial.id),
+                    ("commercial_partner_id", "in", commercials.ids),
                     ("user_id", "!=", False),
-                    ("id", "!=", ticket.id),
+                    ("id", "not in", tickets.ids),
                 ],
-                order="id desc",
-                limit=1,
+                ["commercial_partner_id"],
+                ["id:max"],
             )
-            if previous.user_id in candidates:
-                return previous.user_id
-        return self._assign_pick_balanced(ticket, candidates)
+            last = self.env["helpdesk.ticket"].sudo().browse([last_id for _partner, last_id in groups])
+            previous = {ticket.commercial_partner_id.id: ticket.user_id for ticket in last}
+        choose = self._workload_chooser(candidates)
+        agents = []
+        for ticket in tickets:
+            agent = previous.get(ticket.commercial_partner_id.id)
+            agent = choose(agent if agent and agent in candidates else None)
+            # the next ticket of the same company in this batch goes to the same agent
+            if ticket.commercial_partner_id:
+                previous[ticket.commercial_partner_id.id] = agent
+            agents.append(agent)
+        return agents
 
-    def _assign_pick_random_online(self, ticket, candidates):
-        return random.choice(candidates)
+    def _assign_pick_random_online(self, tickets, candidates):
+        return [random.choice(candidates) for _ticket in tickets]
 
     # ------------------------------------------------------------------
     # Actions

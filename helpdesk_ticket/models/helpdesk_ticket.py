@@ -1,3 +1,7 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import sql
@@ -364,13 +368,45 @@ class HelpdeskTicket(models.Model):
         return True
 
     def _auto_assign(self):
-        """Assign each ticket with its department's assignment method."""
-        for ticket in self:
-            if ticket.user_id or not ticket.department_id:
-                continue
-            agent = ticket.department_id._assign_ticket(ticket)
-            if agent:
-                ticket.user_id = agent
+        """Assign the tickets with their department's assignment method: the agents
+        of a whole batch are chosen per department, then written with one ``write``
+        per agent. Each agent gets one notification for the batch."""
+        todo = self.filtered(lambda t: not t.user_id and t.department_id)
+        agents = {}
+        for department, tickets in todo.grouped("department_id").items():
+            agents.update(department._assign_tickets(tickets))
+        by_agent = defaultdict(lambda: self.browse())
+        for ticket in todo:
+            if ticket.id in agents:
+                by_agent[agents[ticket.id]] |= ticket
+        for agent, tickets in by_agent.items():
+            tickets.with_context(mail_auto_subscribe_no_notify=True).write({"user_id": agent.id})
+            tickets._notify_auto_assignment(agent)
+
+    def _notify_auto_assignment(self, agent):
+        """Tell ``agent`` about the tickets just assigned to them: Odoo's usual
+        "You have been assigned" notification for one ticket, one summary for
+        several (a batch import, a mail fetch); nobody is told about their own
+        assignment."""
+        if agent == self.env.user or not agent.partner_id:
+            return
+        if len(self) == 1:
+            self._message_auto_subscribe_notify(agent.partner_id.ids, "mail.message_user_assigned")
+            return
+        # a summary without a document: the creator (possibly a portal user or the
+        # mail gateway) only triggers it, the tickets were already created with their rights
+        Thread = self.env["mail.thread"].sudo().with_context(lang=agent.lang or self.env.lang)
+        items = Markup("").join(
+            Markup("<li>%s</li>") % ticket._get_html_link(title=ticket.display_name) for ticket in self.sudo()
+        )
+        Thread.message_notify(
+            partner_ids=agent.partner_id.ids,
+            subject=Thread.env._("You have been assigned %(count)s helpdesk tickets", count=len(self)),
+            body=Markup("<p>%s</p><ul>%s</ul>") % (
+                Thread.env._("These tickets were assigned to you:"), items,
+            ),
+            email_layout_xmlid="mail.mail_notification_light",
+        )
 
     def _subscribe_customers(self):
         by_partner = {}

@@ -140,6 +140,81 @@ class TestAssignment(HelpdeskCommon):
         no_partner = self._tickets(1)
         self.assertEqual(no_partner.user_id, self.zoe)
 
+    def test_balanced_batch_spreads_over_agents(self):
+        """One create() of many tickets (an import, a mail fetch) counts the choices
+        it makes: the batch is spread, not given to the least-loaded agent."""
+        self.team.assignment_method = "manual"
+        self._tickets(2, user_id=self.xena.id)
+        self.team.assignment_method = "balanced"
+        tickets = self._tickets(7)
+        counts = Counter(ticket.user_id for ticket in tickets)
+        # xena had 2: the other two get 2 each first, then one each in turn
+        self.assertEqual(counts, {self.yuri: 3, self.zoe: 3, self.xena: 1})
+        self.team.assignment_method = "longest_idle"
+        self.assertEqual(len(self._tickets(3).user_id), 3, "longest idle rotates within a batch")
+
+    def test_sticky_batch_keeps_one_agent_per_company(self):
+        self.team.assignment_method = "sticky"
+        tickets = self._tickets(4, partner_id=self.customer.id) | self._tickets(1, partner_id=self.customer_colleague.id)
+        self.assertEqual(len(tickets.user_id), 1, "every ticket of the company goes to one agent")
+        batch = self.env["helpdesk.ticket"].create([
+            {"name": f"Mixed {i}", "department_id": self.team.id,
+             "partner_id": (self.customer if i % 2 else self.other_customer).id}
+            for i in range(6)
+        ])
+        for partner in (self.customer, self.other_customer):
+            self.assertEqual(len(batch.filtered(lambda t: t.partner_id == partner).user_id), 1)
+        self.assertEqual(batch.filtered(lambda t: t.partner_id == self.customer).user_id, tickets.user_id)
+
+    def test_assignment_queries_do_not_grow_with_the_batch(self):
+        for method in ("round_robin", "balanced", "longest_idle", "sticky"):
+            with self.subTest(method=method):
+                self.team.assignment_method = method
+                counts = []
+                for size in (3, 30):
+                    tickets = self.env["helpdesk.ticket"].with_context(tracking_disable=True).create([
+                        {"name": f"Query count {i}", "department_id": self.other_team.id,
+                         "partner_id": self.customer.id}
+                        for i in range(size)
+                    ])
+                    self.env.flush_all()
+                    self.env.invalidate_all()
+                    tickets = tickets.browse(tickets.ids)
+                    tickets.mapped("commercial_partner_id")
+                    tickets.mapped("company_id")
+                    # warm up: the first assignment creates the round-robin sequence
+                    # and reads the members
+                    self.team._assign_tickets(tickets[:1])
+                    queries = self.cr.sql_log_count
+                    agents = self.team._assign_tickets(tickets)
+                    counts.append(self.cr.sql_log_count - queries)
+                    self.assertEqual(len(agents), size)
+                self.assertEqual(counts[0], counts[1], f"{method}: queries for 3 and 30 tickets")
+
+    def test_agent_notified_once_per_batch(self):
+        def assignment_messages(agent):
+            return self.env["mail.message"].search([
+                ("partner_ids", "in", agent.partner_id.ids), ("subject", "ilike", "assigned"),
+            ])
+
+        before = {agent: assignment_messages(agent) for agent in self.agents}
+        single = self._tickets(1)
+        got = assignment_messages(single.user_id) - before[single.user_id]
+        self.assertEqual(len(got), 1)
+        self.assertEqual((got.model, got.res_id), ("helpdesk.ticket", single.id), "Odoo's usual notification")
+        before = {agent: assignment_messages(agent) for agent in self.agents}
+        batch = self._tickets(9)
+        for agent in self.agents:
+            got = assignment_messages(agent) - before[agent]
+            self.assertEqual(len(got), 1, "one summary per agent for the batch")
+            for ticket in batch.filtered(lambda t: t.user_id == agent):
+                self.assertIn(ticket.number, got.body)
+        # nobody is told about their own assignment
+        self.team.assignment_method = "round_robin"
+        before = assignment_messages(self.zoe)
+        self.env["helpdesk.ticket"].with_user(self.zoe).create({"name": "Own", "user_id": self.zoe.id})
+        self.assertEqual(assignment_messages(self.zoe), before)
+
     def test_random_online_never_picks_offline_agents(self):
         self.team.assignment_method = "random_online"
         self._set_presence(self.xena, "online")
