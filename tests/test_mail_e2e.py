@@ -120,11 +120,15 @@ class TestMailGatewayEndToEnd(BaseCase):
             partners.filtered(lambda p: not p.user_ids).unlink()
 
     def _fetch(self):
-        """What the incoming-mail cron does, in its own committed transaction; the
-        test-mode guard of ir.mail_server is lifted so that mail really goes out by SMTP."""
-        with patch.object(odoo.modules.module, "current_test", False), self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["fetchmail.server"].browse(self.created["fetch_server"]).fetch_mail()
+        """What the incoming-mail cron does, in its own committed transaction, then
+        the mail scheduler it wakes up (acknowledgements are queued); the test-mode
+        guard of ir.mail_server is lifted so that mail really goes out by SMTP."""
+        with patch.object(odoo.modules.module, "current_test", False):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["fetchmail.server"].browse(self.created["fetch_server"]).fetch_mail()
+            with self.registry.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
 
     def test_imap_fetch_acknowledge_by_smtp_thread_reply_keep_broken_mail(self):
         first_id = make_msgid(domain="e2e-customer.example")

@@ -365,10 +365,7 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _helpdesk_acknowledge_created(self, ticket_ids):
         for ticket in self.sudo().browse(ticket_ids).exists():
-            # queued for the mail scheduler, not sent by the request that created the
-            # ticket: the customer's request is answered at once, and the mail is not
-            # sent both by this request and by a busy mail queue
-            ticket._helpdesk_acknowledge(None, force_send=False)
+            ticket._helpdesk_acknowledge(None)
 
     def _helpdesk_ack_skip_reason(self):
         """Why no acknowledgement may be sent for this new ticket, or ''."""
@@ -387,7 +384,14 @@ class HelpdeskTicket(models.Model):
             return self.env._("the sender %s is blacklisted", address)
         return ""
 
-    def _helpdesk_acknowledge(self, message, force_send=True):
+    def _helpdesk_acknowledge(self, message):
+        """Acknowledge the new ticket to its customer.
+
+        The mail is queued and the mail scheduler woken at commit (it runs within
+        seconds on a cron worker), not sent by the transaction that created the
+        ticket: the customer's request (a portal form, a mail being fetched, an API
+        call) is answered at once and never waits for, nor fails with, the SMTP
+        server."""
         self.ensure_one()
         template = self.department_id.ack_template_id
         if not template:
@@ -404,8 +408,25 @@ class HelpdeskTicket(models.Model):
             subtype_xmlid="mail.mt_note",
             partner_ids=self.partner_id.ids,
             email_layout_xmlid="mail.mail_notification_light",
-            force_send=force_send,
+            force_send=False,
         )
+        self._helpdesk_wake_mail_queue()
+
+    @api.model
+    def _helpdesk_wake_mail_queue(self):
+        """Run the mail scheduler as soon as this transaction commits (once per
+        transaction, however many mails it queued)."""
+        data = self.env.cr.precommit.data
+        if data.get("helpdesk.wake_mail_queue"):
+            return
+        data["helpdesk.wake_mail_queue"] = True
+
+        def trigger():
+            cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+
+        self.env.cr.precommit.add(trigger)
 
     # ------------------------------------------------------------------
     # Outgoing mail: reply-to, subject token, threading headers

@@ -30,6 +30,23 @@ class TestAcknowledgementChannels(MailGatewayCommon):
                 self.cr.flush()
                 self.assertEqual(len(self._acknowledgements(ticket)), 1, "never sent twice")
 
+    def test_acknowledgement_is_queued_and_wakes_the_mail_scheduler(self):
+        """The creating request never waits for SMTP: the mail is queued and the
+        scheduler triggered once for the transaction."""
+        scheduler = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", scheduler.id)])
+        tickets = self.Ticket.create([{
+            "name": f"Queued {i}", "channel": "portal", "department_id": self.department_a.id,
+            "partner_id": self.customer.id,
+        } for i in range(3)])
+        self.cr.flush()
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", tickets.message_ids.ids)])
+        acks = mails.filtered(lambda m: m.message_type == "auto_comment")
+        self.assertEqual(len(acks), 3)
+        self.assertEqual(set(acks.mapped("state")), {"outgoing"})
+        new_triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", scheduler.id)]) - triggers
+        self.assertEqual(len(new_triggers), 1, "one wake-up for the transaction")
+
     def test_internal_tickets_and_opt_out_are_not_acknowledged(self):
         internal = self.Ticket.create({
             "name": "Note to self", "channel": "internal", "department_id": self.department_a.id,
