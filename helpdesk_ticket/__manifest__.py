@@ -1,7 +1,7 @@
 {
     "name": "Helpdesk",
     "summary": "Tickets, departments, stages and CRM links: one queue for every support channel",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",
     "author": "Odoo Helpdesk",

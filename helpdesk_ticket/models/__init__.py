@@ -9,3 +9,4 @@ from . import helpdesk_routing_rule
 from . import helpdesk_article
 from . import helpdesk_article_vote
 from . import helpdesk_ticket_schedule
+from . import base_automation

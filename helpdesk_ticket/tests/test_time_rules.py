@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -119,25 +121,48 @@ class TestTimeRules(HelpdeskCommon):
         ticket.stage_id = self.stage_waiting
         self.assertGreater(ticket.date_last_stage_update, self._ago(minutes=5))
 
-    def test_remind_assignee_after_2_days_without_agent_message(self):
+    def test_remind_assignee_after_2_working_days_without_agent_message(self):
         todo = self.env.ref("mail.mail_activity_data_todo")
-        idle = self._create_ticket(name="Nobody answered", user_id=self.agent_a.id)
-        answered = self._create_ticket(name="Answered yesterday", user_id=self.agent_a2.id)
-        unassigned = self._create_ticket(name="Unassigned")
-        waiting = self._create_ticket(name="Waiting on customer", user_id=self.agent_a.id, stage_id=self.stage_waiting.id)
-        closed = self._create_ticket(name="Closed", user_id=self.agent_a.id)
-        closed.action_close()
-        self._set_dates(idle | waiting | closed, date_agent_idle_since=self._ago(days=3))
-        self._set_dates(answered, date_agent_idle_since=self._ago(days=1))
-        self._set_dates(unassigned, date_agent_idle_since=self._ago(days=3))
-        self._run_scheduler()
+        # Monday 23 November 2026, 11:00 in Brussels (the department's calendar)
+        with freeze_time("2026-11-23 10:00:00"):
+            self.automations.last_run = fields.Datetime.now() - timedelta(days=30)
+            idle = self._create_ticket(name="Nobody answered", user_id=self.agent_a.id)
+            weekend = self._create_ticket(name="Idle over the weekend", user_id=self.agent_a2.id)
+            answered = self._create_ticket(name="Answered this morning", user_id=self.agent_a2.id)
+            unassigned = self._create_ticket(name="Unassigned")
+            waiting = self._create_ticket(
+                name="Waiting on customer", user_id=self.agent_a.id, stage_id=self.stage_waiting.id
+            )
+            closed = self._create_ticket(name="Closed", user_id=self.agent_a.id)
+            closed.action_close()
+            wednesday = fields.Datetime.to_datetime("2026-11-18 10:00:00")
+            self._set_dates(idle | waiting | closed | unassigned, date_agent_idle_since=wednesday)
+            # Friday at 17:00: nearly three calendar days, but Monday is only the next working day
+            self._set_dates(weekend, date_agent_idle_since=fields.Datetime.to_datetime("2026-11-20 16:00:00"))
+            self._set_dates(answered, date_agent_idle_since=fields.Datetime.to_datetime("2026-11-23 08:00:00"))
+            self._run_scheduler()
 
         reminder = idle.activity_ids
         self.assertEqual(len(reminder), 1)
         self.assertEqual(reminder.user_id, self.agent_a)
         self.assertEqual(reminder.activity_type_id, todo)
-        for ticket in (answered, unassigned, waiting, closed):
+        for ticket in (weekend, answered, unassigned, waiting, closed):
             self.assertFalse(ticket.activity_ids, ticket.name)
+
+    def test_reminder_counts_the_department_holidays(self):
+        """A public holiday of the department's calendar is no working day."""
+        calendar = self.department_a.resource_calendar_id
+        self.env["resource.calendar.leaves"].create({
+            "name": "Public holiday (reminder test)", "calendar_id": calendar.id, "resource_id": False,
+            "date_from": "2026-11-19 00:00:00", "date_to": "2026-11-20 23:00:00",
+        })
+        with freeze_time("2026-11-23 10:00:00"):
+            self.automations.last_run = fields.Datetime.now() - timedelta(days=30)
+            ticket = self._create_ticket(name="Idle across the holiday", user_id=self.agent_a.id)
+            # Wednesday evening: Thursday and Friday are holidays, Monday is the next working day
+            self._set_dates(ticket, date_agent_idle_since=fields.Datetime.to_datetime("2026-11-18 16:00:00"))
+            self._run_scheduler()
+        self.assertFalse(ticket.activity_ids, "without the holidays, the reminder would be due since Friday")
 
     def test_agent_idle_date(self):
         ticket = self._create_ticket()
