@@ -176,6 +176,9 @@ class TestMailThreading(MailGatewayCommon):
 
     def _age_closing(self, ticket, days):
         closed_on = fields.Datetime.now() - timedelta(days=days)
+        # pending values (the closing date computed by action_close) first, or they
+        # would overwrite the back-dated one
+        self.env.flush_all()
         self.env.cr.execute("UPDATE helpdesk_ticket SET date_closed = %s WHERE id = %s", [closed_on, ticket.id])
         ticket.invalidate_recordset(["date_closed"])
 
