@@ -36,8 +36,8 @@ def grow(env, model_name, target):
     # must stay real addresses for the lookups to mean anything
     email = EMAIL_COLUMNS.get(model._table)
     if email:
-        env.cr.execute(f"UPDATE {model._table} SET {email} = split_part({email}, '_', 1) "
-                       f"WHERE {email} LIKE '%%\\_%%'")
+        from odoo.addons.helpdesk_ticket.populate.helpdesk_ticket import restore_duplicated_emails  # noqa: PLC0415 - needs the addons path
+        restore_duplicated_emails(env.cr, model._table, email)
     env.cr.commit()
     vacuum_analyze(env, model._table)
     return count(env, model._table)

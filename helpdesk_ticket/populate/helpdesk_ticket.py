@@ -21,9 +21,22 @@ import math
 import random
 
 from odoo import api, models
+from odoo.tools import SQL
 from odoo.tools.populate import populate_models
 
 _logger = logging.getLogger(__name__)
+
+
+def restore_duplicated_emails(cr, table, column):
+    """Odoo's duplication engine makes searchable char columns unique by appending
+    ``_<copy>`` (``x@example.com_3``): give the copies their real address back,
+    so that lookups by email mean something. Only that suffix is removed (an
+    address never ends with ``_<digits>``; ``john_doe@x.com`` is left intact)."""
+    cr.execute(SQL(
+        "UPDATE %(table)s SET %(column)s = regexp_replace(%(column)s, '(_[0-9]*)+$', '') "
+        "WHERE %(column)s ~ '_[0-9]*$'",
+        table=SQL.identifier(table), column=SQL.identifier(column),
+    ))
 
 SUBJECTS = [
     "Cannot log in to my account",
@@ -122,6 +135,7 @@ class HelpdeskTicket(models.Model):
         self.env.flush_all()
         self.env.invalidate_all()
         cr = self.env.cr
+        restore_duplicated_emails(cr, "helpdesk_ticket", "partner_email")
         comment = self.env.ref("mail.mt_comment").id
         cr.execute("""
             INSERT INTO mail_message (model, res_id, message_type, subtype_id, author_id, body, date,
