@@ -56,12 +56,13 @@ db_exists() {
         "SELECT 1 FROM pg_database WHERE datname = '$4'" 2>/dev/null | grep -q 1
 }
 
-# Without DB_HOST: start a private throwaway cluster under $1 (sets OWN_CLUSTER=1).
+# Without DB_HOST: start the private cluster kept under $1 (sets OWN_CLUSTER=1).
 # Sets and exports DB_HOST, DB_PORT, DB_USER, DB_PASSWORD either way.
 use_server_or_private_cluster() {
+    # $1: cluster directory; $2: its port (default: a free one)
     if [ -z "${DB_HOST:-}" ]; then
         DB_HOST=127.0.0.1
-        DB_PORT=$(free_port)
+        DB_PORT=${2:-$(free_port)}
         DB_USER=odoo
         DB_PASSWORD=
         OWN_CLUSTER=1

@@ -7,16 +7,8 @@ RUN_DIR="$REPO_DIR/.run"
 mkdir -p "$RUN_DIR/data"
 DB_NAME=${DB_NAME:-helpdesk}
 HTTP_PORT=${HTTP_PORT:-8069}
-if [ -z "${DB_HOST:-}" ]; then
-    DB_HOST=127.0.0.1
-    DB_PORT=${DB_PORT:-5439}
-    DB_USER=odoo
-    DB_PASSWORD=
-    "$REPO_DIR/scripts/pgcluster.sh" start "$RUN_DIR/pgdata" "$DB_PORT"
-    echo "PostgreSQL cluster: $RUN_DIR/pgdata (port $DB_PORT)"
-fi
-DB_PORT=${DB_PORT:-5432}
-DB_USER=${DB_USER:-odoo}
+use_server_or_private_cluster "$RUN_DIR/pgdata" "${DB_PORT:-5439}"
+[ -n "${OWN_CLUSTER:-}" ] && echo "PostgreSQL cluster: $RUN_DIR/pgdata (port $DB_PORT)"
 CONF="$RUN_DIR/odoo.conf"
 write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$RUN_DIR/data"
 ADDONS=${ADDONS:-$(repo_addons)}
