@@ -348,7 +348,7 @@ class HelpdeskTicket(models.Model):
             and message.message_type == "email"
             and message.subtype_id == self._creation_subtype()
         ):
-            self._helpdesk_acknowledge(message)
+            self._helpdesk_acknowledge()
         return res
 
     @api.model_create_multi
@@ -364,11 +364,14 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _helpdesk_acknowledge_created(self, ticket_ids):
+        # our own addresses are read once for the whole batch
+        own = self._helpdesk_own_addresses()
         for ticket in self.sudo().browse(ticket_ids).exists():
-            ticket._helpdesk_acknowledge(None)
+            ticket._helpdesk_acknowledge(own_addresses=own)
 
-    def _helpdesk_ack_skip_reason(self):
-        """Why no acknowledgement may be sent for this new ticket, or ''."""
+    def _helpdesk_ack_skip_reason(self, own_addresses=None):
+        """Why no acknowledgement may be sent for this new ticket, or ''.
+        ``own_addresses``: ``_helpdesk_own_addresses()`` when the caller has it."""
         self.ensure_one()
         auto_reason = self.env.context.get("helpdesk_mail_auto_reason")
         if auto_reason:
@@ -378,13 +381,15 @@ class HelpdeskTicket(models.Model):
             return self.env._("no valid sender address")
         if address.split("@", 1)[0] in AUTO_REPLY_LOCALPARTS:
             return self.env._("the sender %s is a mailer daemon or a no-reply address", address)
-        if address in self._helpdesk_own_addresses():
+        if own_addresses is None:
+            own_addresses = self._helpdesk_own_addresses()
+        if address in own_addresses:
             return self.env._("the sender %s is one of our own addresses", address)
         if "is_blacklisted" in self.partner_id._fields and self.partner_id.sudo().is_blacklisted:
             return self.env._("the sender %s is blacklisted", address)
         return ""
 
-    def _helpdesk_acknowledge(self, message):
+    def _helpdesk_acknowledge(self, own_addresses=None):
         """Acknowledge the new ticket to its customer.
 
         The mail is queued and the mail scheduler woken at commit (it runs within
@@ -396,7 +401,7 @@ class HelpdeskTicket(models.Model):
         template = self.department_id.ack_template_id
         if not template:
             return
-        reason = self._helpdesk_ack_skip_reason()
+        reason = self._helpdesk_ack_skip_reason(own_addresses)
         if reason:
             _logger.info("Ticket %s: no acknowledgement sent: %s", self.number, reason)
             self.sudo()._message_log(body=self.env._("No acknowledgement sent: %s.", reason))

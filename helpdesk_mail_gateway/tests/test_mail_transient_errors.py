@@ -35,3 +35,8 @@ class TestTransientErrors(MailGatewayCommon):
 
     def test_real_error_is_still_bounced(self):
         self.assertEqual(self._bounce_after(ValueError("broken")), "invalid")
+
+    def test_statement_timeout_is_bounced(self):
+        """A cancelled statement would time out again on every retry."""
+        error = psycopg2.errors.QueryCanceled("canceling statement due to statement timeout")
+        self.assertEqual(self._bounce_after(error), "invalid")
