@@ -33,13 +33,13 @@ class HelpdeskTicketTransfer(models.TransientModel):
         # Access was checked above. Once moved, the ticket may leave the agent's
         # departments (hence his read access) before it is re-assigned and logged.
         notified = (target.member_ids | target.manager_id).partner_id
-        for ticket in tickets.sudo():
-            source = ticket.department_id
-            if source == target:
-                continue
-            ticket.write({"department_id": target.id, "user_id": False})
-            if not ticket.closed:
-                ticket._auto_assign()
+        moved = tickets.sudo().filtered(lambda t: t.department_id != target)
+        sources = {ticket.id: ticket.department_id for ticket in moved}
+        moved.write({"department_id": target.id, "user_id": False})
+        # one assignment batch: one summary per agent
+        moved.filtered(lambda t: not t.closed)._auto_assign()
+        for ticket in moved:
+            source = sources[ticket.id]
             body = Markup("<p>%s</p><p>%s</p>") % (
                 self.env._(
                     "Transferred from %(origin)s to %(destination)s.",
