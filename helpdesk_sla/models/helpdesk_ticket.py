@@ -51,7 +51,8 @@ class HelpdeskTicket(models.Model):
     def create(self, vals_list):
         tickets = super().create(vals_list)
         tickets._sla_log_pauses({})
-        tickets._sla_apply()
+        # a new ticket has no pause behind it: no need to read the pause log
+        tickets._sla_apply(pause_history=False)
         return tickets
 
     def write(self, vals):
@@ -164,7 +165,7 @@ class HelpdeskTicket(models.Model):
                 values.update(status="paused", pause_start=pause_start)
         return values
 
-    def _sla_apply(self):
+    def _sla_apply(self, pause_history=True):
         """Match the policies: add the lines of newly matching policies, remove
         the running lines of policies that no longer match (reached and failed
         lines are kept). Closed tickets keep their lines as they are."""
@@ -191,7 +192,8 @@ class HelpdeskTicket(models.Model):
             ]
             if new:
                 new_by_ticket[ticket] = new
-        if new_by_ticket:
+        pauses = {ticket.id: [] for ticket in new_by_ticket}
+        if new_by_ticket and pause_history:
             # clocks added late start at the ticket's start and know its pauses
             pauses = self.env["helpdesk.ticket.sla.pause"].sudo()._intervals_by_ticket(
                 self.browse([ticket.id for ticket in new_by_ticket]).sudo()
