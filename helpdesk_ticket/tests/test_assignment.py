@@ -209,11 +209,21 @@ class TestAssignment(HelpdeskCommon):
             self.assertEqual(len(got), 1, "one summary per agent for the batch")
             for ticket in batch.filtered(lambda t: t.user_id == agent):
                 self.assertIn(ticket.number, got.body)
-        # nobody is told about their own assignment
-        self.team.assignment_method = "round_robin"
+        # nobody is told about their own assignment: zoe creates a ticket of a
+        # department where the assignment can only pick her
+        solo = self.env["helpdesk.department"].create({
+            "name": "Solo (assignment)", "member_ids": [Command.set(self.zoe.ids)], "assignment_method": "round_robin",
+        })
         before = assignment_messages(self.zoe)
-        self.env["helpdesk.ticket"].with_user(self.zoe).create({"name": "Own", "user_id": self.zoe.id})
+        own = self.env["helpdesk.ticket"].with_user(self.zoe).create([
+            {"name": f"Own {i}", "department_id": solo.id} for i in range(2)
+        ])
+        self.assertEqual(own.user_id, self.zoe)
         self.assertEqual(assignment_messages(self.zoe), before)
+        # ... while somebody else's creation notifies her
+        other = self.env["helpdesk.ticket"].create({"name": "Theirs", "department_id": solo.id})
+        self.assertEqual(other.user_id, self.zoe)
+        self.assertEqual(len(assignment_messages(self.zoe) - before), 1)
 
     def test_random_online_never_picks_offline_agents(self):
         self.team.assignment_method = "random_online"

@@ -150,8 +150,10 @@ class TestTimeRules(HelpdeskCommon):
             self.assertFalse(ticket.activity_ids, ticket.name)
 
     def test_reminder_counts_the_department_holidays(self):
-        """A public holiday of the department's calendar is no working day."""
-        calendar = self.department_a.resource_calendar_id
+        """A public holiday of the department's own calendar is no working day
+        (the rule's calendar, the company's, has no such holiday)."""
+        calendar = self.env["resource.calendar"].create({"name": "Support hours (reminder test)", "tz": "Europe/Brussels"})
+        self.department_a.resource_calendar_id = calendar
         self.env["resource.calendar.leaves"].create({
             "name": "Public holiday (reminder test)", "calendar_id": calendar.id, "resource_id": False,
             "date_from": "2026-11-19 00:00:00", "date_to": "2026-11-20 23:00:00",
