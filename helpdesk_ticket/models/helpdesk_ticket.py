@@ -380,18 +380,18 @@ class HelpdeskTicket(models.Model):
             if ticket.id in agents:
                 by_agent[agents[ticket.id]] |= ticket
         for agent, tickets in by_agent.items():
+            if len(tickets) == 1:
+                # Odoo's usual "You have been assigned" notification
+                tickets.write({"user_id": agent.id})
+                continue
             tickets.with_context(mail_auto_subscribe_no_notify=True).write({"user_id": agent.id})
             tickets._notify_auto_assignment(agent)
 
     def _notify_auto_assignment(self, agent):
-        """Tell ``agent`` about the tickets just assigned to them: Odoo's usual
-        "You have been assigned" notification for one ticket, one summary for
-        several (a batch import, a mail fetch); nobody is told about their own
-        assignment."""
+        """Tell ``agent`` in one summary about the tickets of a batch (an import, a
+        mail fetch) just assigned to them; nobody is told about their own
+        assignment (as Odoo's notification of a single assignment)."""
         if agent == self.env.user or not agent.partner_id:
-            return
-        if len(self) == 1:
-            self._message_auto_subscribe_notify(agent.partner_id.ids, "mail.message_user_assigned")
             return
         # a summary without a document: the creator (possibly a portal user or the
         # mail gateway) only triggers it, the tickets were already created with their rights
