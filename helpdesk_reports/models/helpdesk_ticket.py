@@ -1,13 +1,23 @@
 import random
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
 
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
+
+    def init(self):
+        super().init()
+        # the analysis pivot by department and month (with the report's company rule)
+        # reads the tickets from this index alone; ``id`` is the key of the joins
+        # PostgreSQL drops, which it still wants in the scan's output
+        tools.create_index(
+            self.env.cr, "helpdesk_ticket_analysis_department_date_index", self._table,
+            ["department_id", "create_date", "company_id", "id"], where="active",
+        )
 
     first_response_working_hours = fields.Float(
         "Working Hours to First Response",

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
@@ -186,13 +186,6 @@ class HelpdeskTicketAnalysis(models.Model):
 
     def init(self):
         create_view(self.env.cr, self._table, self._query())
-        # the pivot by department and month (with the company rule of the report) reads the
-        # tickets from this index alone; ``id`` is the key of the joins PostgreSQL drops, which
-        # it still wants in the scan's output
-        tools.create_index(
-            self.env.cr, "helpdesk_ticket_analysis_department_date_index", "helpdesk_ticket",
-            ["department_id", "create_date", "company_id", "id"], where="active",
-        )
 
     def action_open_ticket(self):
         self.ensure_one()
