@@ -11,8 +11,9 @@ class ResourceCalendar(models.Model):
     # no create hook: a new calendar is not the working hours of any department yet
 
     def write(self, vals):
-        res = super().write(vals)
-        if SLA_CALENDAR_FIELDS & vals.keys():
+        # a calendar form saves each edited attendance separately: re-plan once, here
+        res = super(ResourceCalendar, self.with_context(helpdesk_sla_defer_reschedule=True)).write(vals)
+        if (SLA_CALENDAR_FIELDS | {"attendance_ids"}) & vals.keys():
             self.env["helpdesk.ticket.sla"]._reschedule_departments(
                 self.env["helpdesk.department"]._sla_departments_of_calendars(self)
             )
