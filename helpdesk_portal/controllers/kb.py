@@ -5,6 +5,8 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.http import request
 
+from .portal import without_nul
+
 SUGGESTION_LIMIT = 3
 SEARCH_LIMIT = 50
 SUMMARY_LENGTH = 160
@@ -70,6 +72,7 @@ class HelpdeskKnowledgeBase(http.Controller):
     # Pages
     # ------------------------------------------------------------------
     @http.route(["/helpdesk/kb"], type="http", auth="public", website=True, sitemap=True)
+    @without_nul
     def helpdesk_kb(self, search=None, department=None, tag=None, **kw):
         Article = self._kb_articles()
         departments = self._kb_departments()
@@ -140,6 +143,7 @@ class HelpdeskKnowledgeBase(http.Controller):
     # Deflection
     # ------------------------------------------------------------------
     @http.route(["/helpdesk/kb/suggest"], type="json", auth="public", website=True)
+    @without_nul
     def helpdesk_kb_suggest(self, subject=None, department_id=None, form_key=None, form=None, **kw):
         """Up to three published articles matching the subject being typed."""
         subject = (subject or "").strip() if isinstance(subject, str) else ""
@@ -167,6 +171,7 @@ class HelpdeskKnowledgeBase(http.Controller):
         ]
 
     @http.route(["/helpdesk/kb/abandoned"], type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    @without_nul
     def helpdesk_kb_abandoned(self, form_key=None, **kw):
         """Sent by the form page (beacon) when the visitor leaves it without submitting,
         after opening a suggested article."""

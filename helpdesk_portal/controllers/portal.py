@@ -1,4 +1,5 @@
 import base64
+import functools
 import logging
 from collections import OrderedDict
 
@@ -22,10 +23,17 @@ HONEYPOT_FIELD = "hp_website"
 RATING_VALUES = {"5", "3", "1"}
 
 
-def _without_nul(values):
-    """Form values without NUL characters: PostgreSQL cannot store them in text, and a
-    request carrying one must get a normal answer, not a server error."""
-    return {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in values.items()}
+def without_nul(route):
+    """Decorator (under ``http.route``) removing NUL characters from the string
+    parameters of a route: PostgreSQL cannot take them in text, and a request
+    carrying one must get a normal answer, not a server error."""
+
+    @functools.wraps(route)
+    def wrapper(self, *args, **params):
+        params = {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in params.items()}
+        return route(self, *args, **params)
+
+    return wrapper
 
 class HelpdeskCustomerPortal(CustomerPortal):
     _tickets_per_page = 20
@@ -104,7 +112,6 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     def _helpdesk_search_domain(self, search_in, search):
-        search = (search or "").replace("\x00", "")
         if not search:
             return []
         if search_in == "number":
@@ -263,6 +270,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # /my/tickets
     # ------------------------------------------------------------------
     @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True)
+    @without_nul
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, groupby=None, search=None, search_in="all", **kw):
         values = self._prepare_portal_layout_values()
         Ticket = request.env["helpdesk.ticket"]
@@ -412,6 +420,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="reopened"))
 
     @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)
+    @without_nul
     def portal_ticket_rate(self, ticket_id, access_token=None, rating=None, feedback=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
         if not ticket_sudo:
@@ -432,8 +441,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # /my/tickets/new (logged-in customers)
     # ------------------------------------------------------------------
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
+    @without_nul
     def portal_ticket_new(self, **post):
-        post = _without_nul(post)
         values = self._prepare_portal_layout_values()
         values["page_name"] = "helpdesk_ticket_new"
         errors = {}
@@ -455,8 +464,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # Public form /helpdesk/submit
     # ------------------------------------------------------------------
     @http.route(["/helpdesk/submit"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    @without_nul
     def helpdesk_public_submit(self, **post):
-        post = _without_nul(post)
         _ = request.env._
         errors = {}
         if request.httprequest.method == "POST":
@@ -505,6 +514,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # Guest tracking /helpdesk/track
     # ------------------------------------------------------------------
     @http.route(["/helpdesk/track"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    @without_nul
     def helpdesk_track(self, number=None, email=None, **kw):
         _ = request.env._
         error = None
