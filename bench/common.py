@@ -5,7 +5,6 @@ Nothing here is imported by the addons or by the test suite."""
 import contextlib
 import json
 import os
-import statistics
 import time
 
 import odoo
@@ -31,15 +30,6 @@ def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
     res = fn(*args, **kwargs)
     return time.perf_counter() - t0, res
-
-
-def best_of(n, fn, *args, **kwargs):
-    """Median of ``n`` runs (seconds). ``fn`` is called ``n`` times."""
-    times = []
-    for _ in range(n):
-        elapsed, _res = timed(fn, *args, **kwargs)
-        times.append(elapsed)
-    return statistics.median(times)
 
 
 def percentile(values, p):

@@ -51,7 +51,7 @@ def vacuum_analyze(env, table):
     autovacuum would give a production database after the bulk insert."""
     from odoo.sql_db import db_connect
     with db_connect(env.cr.dbname).cursor() as cr:
-        cr._cnx.autocommit = True
+        cr.connection.autocommit = True
         cr.execute(f"VACUUM ANALYZE {table}")
 
 
