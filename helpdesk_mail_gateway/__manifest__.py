@@ -5,7 +5,7 @@
     "description": "Department email addresses turn mails into helpdesk tickets: intake, "
     "acknowledgement, threading by headers and ticket number, reopening, follow-up tickets, "
     "loop and bounce protection, loss-free IMAP fetching. See README.md.",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",
     "author": "Odoo Helpdesk",
@@ -14,6 +14,7 @@
     "data": [
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/helpdesk_department_views.xml",
         "views/helpdesk_ticket_views.xml",
     ],

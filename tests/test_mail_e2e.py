@@ -121,12 +121,22 @@ class TestMailGatewayEndToEnd(BaseCase):
 
     def _fetch(self):
         """What the incoming-mail cron does, in its own committed transaction, then
-        the mail scheduler it wakes up (acknowledgements are queued); the test-mode
-        guard of ir.mail_server is lifted so that mail really goes out by SMTP."""
+        the jobs it wakes up, each in its own transaction as cron workers run them:
+        the acknowledgement job, then the mail scheduler (every mail is queued). The
+        test-mode guard of ir.mail_server is lifted so that mail really goes out by
+        SMTP."""
         with patch.object(odoo.modules.module, "current_test", False):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
+                job = env.ref("helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge")
+                woken = env["ir.cron.trigger"].search_count([("cron_id", "=", job.id)])
                 env["fetchmail.server"].browse(self.created["fetch_server"]).fetch_mail()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                if env["helpdesk.ticket"].search_count([("ack_pending", "=", True)]):
+                    self.assertGreater(env["ir.cron.trigger"].search_count([("cron_id", "=", job.id)]), woken,
+                                       "the fetch wakes the acknowledgement job")
+                env["helpdesk.ticket"]._cron_send_acknowledgements()
             with self.registry.cursor() as cr:
                 api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
 

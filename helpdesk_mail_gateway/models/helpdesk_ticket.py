@@ -2,6 +2,7 @@ import ast
 import logging
 from datetime import timedelta
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -12,9 +13,13 @@ from ..mail_tools import AUTO_REPLY_LOCALPARTS, auto_submitted_reason, clean_sub
 
 _logger = logging.getLogger(__name__)
 
-# Channels whose new tickets are acknowledged when the transaction commits (email
-# tickets are acknowledged by the gateway itself, internal ones never).
+# Channels whose new tickets are acknowledged (email tickets only when the gateway
+# creates them, internal ones never).
 ACK_ON_CREATE_CHANNELS = ("portal", "web", "phone", "chat", "api")
+ACK_CRON_XMLID = "helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge"
+MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
+#: tickets acknowledged per transaction of the job (their rows stay locked until it commits)
+ACK_BATCH_SIZE = 50
 
 
 class HelpdeskTicket(models.Model):
@@ -35,10 +40,21 @@ class HelpdeskTicket(models.Model):
         "Department Sender", compute="_compute_mail_gateway_from",
         help="Sender of the automatic mails of the ticket: the department's address.",
     )
+    ack_pending = fields.Boolean(
+        "Acknowledgement Pending", copy=False, readonly=True,
+        help="The acknowledgement of this new ticket waits for the acknowledgement job.",
+    )
     ack_first_response_text = fields.Char(
         "Expected First Response", compute="_compute_ack_first_response_text",
         help="Expected first-response time from the SLA applying to the ticket (empty without SLA).",
     )
+
+    def init(self):
+        super().init()
+        # the acknowledgement job reads the (few) flagged tickets only
+        tools.create_index(
+            self.env.cr, "helpdesk_ticket_ack_pending_index", self._table, ["id"], where="ack_pending",
+        )
 
     def _compute_followup_ticket_count(self):
         counts = dict(
@@ -287,7 +303,10 @@ class HelpdeskTicket(models.Model):
             msg_dict["author_id"] = partner.id
         values["partner_email"] = partner.email_normalized or normalized or False
         # the generic implementation writes the formatted sender in partner_email
-        ticket = super().message_new(dict(msg_dict, email_from=values["partner_email"] or email_from), values)
+        ticket = super(HelpdeskTicket, self.with_context(helpdesk_gateway_new=True)).message_new(
+            dict(msg_dict, email_from=values["partner_email"] or email_from), values
+        )
+        ticket = ticket.with_env(self.env)
         ticket._helpdesk_subscribe_cc(msg_dict)
         if ticket.parent_ticket_id:
             parent = ticket.parent_ticket_id
@@ -340,42 +359,93 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     # Acknowledgement
     # ------------------------------------------------------------------
-    def _message_post_after_hook(self, message, msg_vals):
-        res = super()._message_post_after_hook(message, msg_vals)
-        if (
-            len(self) == 1
-            and self.env.context.get("from_alias")
-            and message.message_type == "email"
-            and message.subtype_id == self._creation_subtype()
-        ):
-            self._helpdesk_acknowledge()
-        return res
+    @api.model
+    def _helpdesk_acknowledges_channel(self, channel):
+        """Whether new tickets of this channel are acknowledged to their customer
+        (mail: only those the gateway creates from a department address)."""
+        return channel in ACK_ON_CREATE_CHANNELS or (
+            channel == "email" and bool(self.env.context.get("helpdesk_gateway_new"))
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
+        """New tickets to acknowledge are flagged ``ack_pending`` and the
+        acknowledgement job is woken at commit: the request creating the ticket (a
+        mail being fetched, a portal form, an API call) does not render nor send it."""
+        if self.env.context.get("helpdesk_no_acknowledgement"):
+            return super().create(vals_list)
+        auto_reason = self.env.context.get("helpdesk_mail_auto_reason")
+        default_channel = self.default_get(["channel"]).get("channel")
+        vals_list = [
+            dict(vals, ack_pending=True)
+            if not auto_reason and self._helpdesk_acknowledges_channel(vals.get("channel") or default_channel)
+            else vals
+            for vals in vals_list
+        ]
         tickets = super().create(vals_list)
-        to_ack = tickets.filtered(lambda t: t.channel in ACK_ON_CREATE_CHANNELS)
-        if to_ack and not self.env.context.get("helpdesk_no_acknowledgement"):
-            # at commit time, so that every addon has finished with the new tickets
-            # (e.g. SLA lines, whose first-response target the acknowledgement quotes)
-            ticket_ids = to_ack.ids
-            self.env.cr.precommit.add(lambda: self._helpdesk_acknowledge_created(ticket_ids))
+        if auto_reason:
+            for ticket in tickets.filtered(lambda t: self._helpdesk_acknowledges_channel(t.channel)):
+                ticket._helpdesk_log_no_acknowledgement(self.env._("automatic message (%s)", auto_reason))
+        elif any(vals.get("ack_pending") for vals in vals_list):
+            self._helpdesk_wake_cron(ACK_CRON_XMLID)
         return tickets
 
     @api.model
-    def _helpdesk_acknowledge_created(self, ticket_ids):
-        # our own addresses are read once for the whole batch
-        own = self._helpdesk_own_addresses()
-        for ticket in self.sudo().browse(ticket_ids).exists():
-            ticket._helpdesk_acknowledge(own_addresses=own)
+    def _cron_send_acknowledgements(self, batch_size=ACK_BATCH_SIZE):
+        """Acknowledge the new tickets flagged ``ack_pending``, once each.
+
+        A batch of flagged tickets is taken with ``SKIP LOCKED`` (two cron workers
+        share the work, never the same ticket), unflagged and acknowledged in the
+        same transaction: a crash before the commit leaves them flagged for the next
+        run. A ticket whose acknowledgement fails (a broken template) gets a note
+        saying why and does not hold back the others. The rest is reported with
+        ``_notify_progress``: the cron framework runs the next batch at once; when
+        every flagged ticket is locked by someone else, the job looks again in a
+        minute."""
+        cr = self.env.cr
+        cr.execute("""
+            SELECT id FROM helpdesk_ticket
+             WHERE ack_pending
+             ORDER BY id
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
+        """, [batch_size])
+        tickets = self.sudo().with_context(active_test=False).browse([row[0] for row in cr.fetchall()])
+        if tickets:
+            tickets.write({"ack_pending": False})
+            own = self._helpdesk_own_addresses()
+            # customers in one order on every worker: two batches writing the same
+            # customers (their portal signup data) wait for each other, never deadlock
+            todo = tickets.filtered("active").sorted(lambda t: (t.partner_id.id or 0, t.id))
+            # each savepoint runs the commit hooks: the mail scheduler is woken once, below
+            for ticket in todo.with_context(helpdesk_mail_queue_woken=True):
+                try:
+                    with cr.savepoint():
+                        ticket._helpdesk_acknowledge(own_addresses=own)
+                except psycopg2.OperationalError:
+                    # a lock timeout, a deadlock, a lost connection: the whole batch is
+                    # rolled back and stays flagged for the next run
+                    raise
+                except Exception as error:  # noqa: BLE001 - one broken ticket must not stop the queue
+                    _logger.exception("Ticket %s: the acknowledgement failed", ticket.number)
+                    ticket._message_log(body=self.env._("The acknowledgement could not be sent: %s", error))
+            self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
+        self.env.flush_all()
+        cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE ack_pending")
+        remaining = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(tickets), remaining=remaining)
+        if remaining and not tickets:
+            # every flagged ticket is locked by another transaction (an agent saving it,
+            # the other cron worker): look again shortly rather than at the next schedule
+            job = self.env.ref(ACK_CRON_XMLID, raise_if_not_found=False)
+            if job:
+                job.sudo()._trigger(at=fields.Datetime.now() + timedelta(minutes=1))
+        return len(tickets)
 
     def _helpdesk_ack_skip_reason(self, own_addresses=None):
         """Why no acknowledgement may be sent for this new ticket, or ''.
         ``own_addresses``: ``_helpdesk_own_addresses()`` when the caller has it."""
         self.ensure_one()
-        auto_reason = self.env.context.get("helpdesk_mail_auto_reason")
-        if auto_reason:
-            return self.env._("automatic message (%s)", auto_reason)
         address = tools.email_normalize(self.partner_id.email or self.partner_email or "")
         if not address:
             return self.env._("no valid sender address")
@@ -389,22 +459,23 @@ class HelpdeskTicket(models.Model):
             return self.env._("the sender %s is blacklisted", address)
         return ""
 
-    def _helpdesk_acknowledge(self, own_addresses=None):
-        """Acknowledge the new ticket to its customer.
+    def _helpdesk_log_no_acknowledgement(self, reason):
+        self.ensure_one()
+        _logger.info("Ticket %s: no acknowledgement sent: %s", self.number, reason)
+        self.sudo()._message_log(body=self.env._("No acknowledgement sent: %s.", reason))
 
-        The mail is queued and the mail scheduler woken at commit (it runs within
-        seconds on a cron worker), not sent by the transaction that created the
-        ticket: the customer's request (a portal form, a mail being fetched, an API
-        call) is answered at once and never waits for, nor fails with, the SMTP
-        server."""
+    def _helpdesk_acknowledge(self, own_addresses=None):
+        """Acknowledge the new ticket to its customer (run by the acknowledgement job).
+
+        The mail is queued and the mail scheduler woken at commit: no SMTP
+        conversation happens in the job either."""
         self.ensure_one()
         template = self.department_id.ack_template_id
         if not template:
             return
         reason = self._helpdesk_ack_skip_reason(own_addresses)
         if reason:
-            _logger.info("Ticket %s: no acknowledgement sent: %s", self.number, reason)
-            self.sudo()._message_log(body=self.env._("No acknowledgement sent: %s.", reason))
+            self._helpdesk_log_no_acknowledgement(reason)
             return
         ticket = self.sudo().with_context(from_alias=False, lang=self.partner_id.lang or self.env.lang)
         ticket.message_post_with_source(
@@ -415,23 +486,33 @@ class HelpdeskTicket(models.Model):
             email_layout_xmlid="mail.mail_notification_light",
             force_send=False,
         )
-        self._helpdesk_wake_mail_queue()
 
     @api.model
-    def _helpdesk_wake_mail_queue(self):
-        """Run the mail scheduler as soon as this transaction commits (once per
-        transaction, however many mails it queued)."""
+    def _helpdesk_wake_cron(self, xmlid):
+        """Run the cron ``xmlid`` as soon as this transaction commits (once per
+        transaction, however many times it is asked)."""
         data = self.env.cr.precommit.data
-        if data.get("helpdesk.wake_mail_queue"):
+        key = f"helpdesk.wake_cron.{xmlid}"
+        if data.get(key):
             return
-        data["helpdesk.wake_mail_queue"] = True
+        data[key] = True
 
         def trigger():
-            cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
 
         self.env.cr.precommit.add(trigger)
+
+    def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):
+        """Mails queued instead of sent (``force_send=False``, or the context's
+        ``mail_notify_force_send=False`` set by the gateway) wake the mail scheduler
+        at commit: without it Odoo's scheduler only runs every hour."""
+        res = super()._notify_thread_by_email(message, recipients_data, msg_vals=msg_vals, **kwargs)
+        queued = kwargs.get("force_send") is False or self.env.context.get("mail_notify_force_send") is False
+        if queued and not self.env.context.get("helpdesk_mail_queue_woken") and any(recipient.get("notif") == "email" for recipient in recipients_data):
+            self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
+        return res
 
     # ------------------------------------------------------------------
     # Outgoing mail: reply-to, subject token, threading headers

@@ -38,6 +38,10 @@ class MailGatewayCommon(HelpdeskCommon):
         if "helpdesk.routing.rule" in cls.env:
             # demo routing rules would move the fixtures' tickets to demo departments
             cls.env["helpdesk.routing.rule"].search([]).active = False
+        # tickets of the demo data and of the fixtures above: acknowledged before the tests
+        cls.env.flush_all()
+        while cls.Ticket._cron_send_acknowledgements():
+            pass
 
     # ------------------------------------------------------------------
     def new_tickets_domain(self, name):
@@ -55,10 +59,23 @@ class MailGatewayCommon(HelpdeskCommon):
         self.assertEqual(message.model, "helpdesk.ticket")
         return self.Ticket.browse(message.res_id)
 
+    def run_acknowledgements(self):
+        """Commit-time hooks, then the acknowledgement job, as a cron worker runs it
+        once the transaction that created the tickets has committed."""
+        self.cr.flush()
+        done = 0
+        while batch := self.Ticket._cron_send_acknowledgements():
+            done += batch
+        self.cr.flush()
+        return done
+
     def ack_messages(self, ticket):
+        self.run_acknowledgements()
+        ticket.invalidate_recordset(["message_ids"])
         return ticket.message_ids.filtered(lambda m: m.message_type == "auto_comment")
 
     def ack_mails(self, ticket):
+        self.run_acknowledgements()
         return self.env["mail.mail"].search([
             ("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id),
             ("mail_message_id.message_type", "=", "auto_comment"),

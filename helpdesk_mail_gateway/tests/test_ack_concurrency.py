@@ -1,0 +1,121 @@
+"""The acknowledgement job on two cron workers at once, and next to an agent saving a
+ticket, in real, separate transactions. The records are committed (a test
+transaction is invisible to another connection) and removed at the end."""
+
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.sql_db import db_connect
+from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestAcknowledgementConcurrency(BaseCase):
+    def _cursor(self):
+        return db_connect(get_db_name()).cursor()
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _job(self, cr, **kwargs):
+        return self._env(cr)["helpdesk.ticket"]._cron_send_acknowledgements(**kwargs)
+
+    def setUp(self):
+        super().setUp()
+        with self._cursor() as cr:
+            # tickets already waiting in the database (demo data) are handled first
+            while self._job(cr):
+                cr.commit()
+        with self._cursor() as cr:
+            env = self._env(cr)
+            partners = env["res.partner"].create([
+                {"name": f"Ack Concurrency {i}", "email": f"ack.concurrency.{i}@example.com"} for i in range(4)
+            ])
+            department = env["helpdesk.department"].create({"name": "Ack concurrency"})
+            tickets = env["helpdesk.ticket"].create([
+                {"name": f"Ack concurrency {i}", "channel": "api", "department_id": department.id,
+                 "partner_id": partner.id}
+                for i, partner in enumerate(partners)
+            ])
+            self.ids = {"partners": partners.ids, "department": department.id, "tickets": tickets.ids}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self._cursor() as cr:
+            env = self._env(cr)
+            tickets = env["helpdesk.ticket"].browse(self.ids["tickets"])
+            env["mail.mail"].search([("model", "=", "helpdesk.ticket"), ("res_id", "in", tickets.ids)]).unlink()
+            tickets.unlink()
+            env["helpdesk.department"].browse(self.ids["department"]).unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+
+    def _acks(self):
+        """Acknowledgements posted per ticket, and the tickets still waiting."""
+        with self._cursor() as cr:
+            cr.execute("""
+                SELECT t.id, count(m.id), bool_or(t.ack_pending)
+                  FROM helpdesk_ticket t
+                  LEFT JOIN mail_message m
+                    ON m.model = 'helpdesk.ticket' AND m.res_id = t.id AND m.message_type = 'auto_comment'
+                 WHERE t.id IN %s
+                 GROUP BY t.id ORDER BY t.id
+            """, [tuple(self.ids["tickets"])])
+            rows = cr.fetchall()
+        return [count for _id, count, _pending in rows], [pending for _id, _count, pending in rows]
+
+    def test_two_workers_share_the_tickets(self):
+        with self._cursor() as cr1, self._cursor() as cr2:
+            # worker 1 takes a batch of two and is still working (not committed)
+            self.assertEqual(self._job(cr1, batch_size=2), 2)
+            # worker 2 at the same moment: the two others, without waiting for worker 1
+            cr2.execute("SET LOCAL lock_timeout = '5s'")
+            self.assertEqual(self._job(cr2), 2)
+            cr2.commit()
+            cr1.commit()
+            self.assertEqual(self._job(cr2), 0, "nothing left, nothing sent twice")
+            cr2.commit()
+        self.assertEqual(self._acks(), ([1, 1, 1, 1], [False] * 4))
+
+    def test_lock_timeout_keeps_the_batch_for_the_next_run(self):
+        """A database error is not a broken template: the batch is rolled back, the
+        tickets stay flagged, nothing is noted on them."""
+        with self._cursor() as other, self._cursor() as worker:
+            # another transaction holds the customer of the first ticket
+            other.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", [self.ids["partners"][0]])
+            worker.execute("SET LOCAL lock_timeout = '1s'")
+            with self.assertRaises(psycopg2.errors.LockNotAvailable), mute_logger("odoo.sql_db"):
+                self._job(worker)
+            worker.rollback()
+            other.rollback()
+        self.assertEqual(self._acks(), ([0, 0, 0, 0], [True] * 4))
+        with self._cursor() as worker:
+            self.assertEqual(self._job(worker), 4)
+        self.assertEqual(self._acks(), ([1, 1, 1, 1], [False] * 4))
+
+    def test_ticket_being_saved_is_left_for_later(self):
+        first = self.ids["tickets"][0]
+        with self._cursor() as agent, self._cursor() as worker:
+            # an agent saves the first ticket: its row is locked until their commit
+            agent.execute("UPDATE helpdesk_ticket SET priority = '2' WHERE id = %s", [first])
+            worker.execute("SET LOCAL lock_timeout = '5s'")
+            self.assertEqual(self._job(worker), 3, "the others are acknowledged without waiting")
+            worker.commit()
+            self.assertEqual(self._acks(), ([0, 1, 1, 1], [True, False, False, False]))
+            # only the locked ticket is left: the job looks again a minute later
+            cron = self._env(worker).ref("helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge")
+            before = fields.Datetime.now()
+            self.assertEqual(self._job(worker), 0)
+            worker.commit()
+            triggers = self._env(worker)["ir.cron.trigger"].search([
+                ("cron_id", "=", cron.id), ("call_at", ">=", before + timedelta(seconds=50)),
+            ])
+            self.assertTrue(triggers, "a new run is planned")
+            triggers.unlink()
+            worker.commit()
+            agent.commit()
+            self.assertEqual(self._job(worker), 1)
+            worker.commit()
+        self.assertEqual(self._acks(), ([1, 1, 1, 1], [False] * 4))
