@@ -1,7 +1,7 @@
 {
     "name": "Helpdesk",
     "summary": "Tickets, departments, stages and CRM links: one queue for every support channel",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.1.0",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",
     "author": "Odoo Helpdesk",
@@ -32,6 +32,7 @@
         "views/helpdesk_article_views.xml",
         "views/helpdesk_ticket_schedule_views.xml",
         "data/helpdesk_ticket_schedule_cron.xml",
+        "data/helpdesk_assignment_cron.xml",
         "views/menus.xml",
     ],
     "demo": [

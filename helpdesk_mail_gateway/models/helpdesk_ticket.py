@@ -2,10 +2,10 @@ import ast
 import logging
 from datetime import timedelta
 
-import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.mail import email_split_and_format
 from odoo.tools.misc import format_datetime
 
@@ -392,55 +392,30 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _cron_send_acknowledgements(self, batch_size=ACK_BATCH_SIZE):
-        """Acknowledge the new tickets flagged ``ack_pending``, once each.
+        """Acknowledge the new tickets flagged ``ack_pending``, once each (see
+        ``_helpdesk_job_take`` for how the work is shared between workers).
 
-        A batch of flagged tickets is taken with ``SKIP LOCKED`` (two cron workers
-        share the work, never the same ticket), unflagged and acknowledged in the
-        same transaction: a crash before the commit leaves them flagged for the next
-        run. A ticket whose acknowledgement fails (a broken template) gets a note
-        saying why and does not hold back the others. The rest is reported with
-        ``_notify_progress``: the cron framework runs the next batch at once; when
-        every flagged ticket is locked by someone else, the job looks again in a
-        minute."""
-        cr = self.env.cr
-        cr.execute("""
-            SELECT id FROM helpdesk_ticket
-             WHERE ack_pending
-             ORDER BY id
-             LIMIT %s
-               FOR NO KEY UPDATE SKIP LOCKED
-        """, [batch_size])
-        tickets = self.sudo().with_context(active_test=False).browse([row[0] for row in cr.fetchall()])
+        A ticket whose acknowledgement meets a concurrency error (its customer
+        being updated by another transaction) stays flagged for the next run; one
+        whose acknowledgement fails (a broken template) gets a note saying why.
+        Neither holds back the others."""
+        tickets = self._helpdesk_job_take("ack_pending", batch_size)
+        retry = self.browse()
         if tickets:
-            tickets.write({"ack_pending": False})
             own = self._helpdesk_own_addresses()
             # customers in one order on every worker: two batches writing the same
             # customers (their portal signup data) wait for each other, never deadlock
             todo = tickets.filtered("active").sorted(lambda t: (t.partner_id.id or 0, t.id))
             # each savepoint runs the commit hooks: the mail scheduler is woken once, below
             for ticket in todo.with_context(helpdesk_mail_queue_woken=True):
-                try:
-                    with cr.savepoint():
-                        ticket._helpdesk_acknowledge(own_addresses=own)
-                except psycopg2.OperationalError:
-                    # a lock timeout, a deadlock, a lost connection: the whole batch is
-                    # rolled back and stays flagged for the next run
-                    raise
-                except Exception as error:  # noqa: BLE001 - one broken ticket must not stop the queue
-                    _logger.exception("Ticket %s: the acknowledgement failed", ticket.number)
+                error = self._helpdesk_job_step(lambda: ticket._helpdesk_acknowledge(own_addresses=own))
+                if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                    retry |= ticket
+                elif error:
+                    _logger.error("Ticket %s: the acknowledgement failed: %s", ticket.number, error)
                     ticket._message_log(body=self.env._("The acknowledgement could not be sent: %s", error))
             self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
-        self.env.flush_all()
-        cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE ack_pending")
-        remaining = cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=len(tickets), remaining=remaining)
-        if remaining and not tickets:
-            # every flagged ticket is locked by another transaction (an agent saving it,
-            # the other cron worker): look again shortly rather than at the next schedule
-            job = self.env.ref(ACK_CRON_XMLID, raise_if_not_found=False)
-            if job:
-                job.sudo()._trigger(at=fields.Datetime.now() + timedelta(minutes=1))
-        return len(tickets)
+        return self._helpdesk_job_done("ack_pending", ACK_CRON_XMLID, tickets, retry)
 
     def _helpdesk_ack_skip_reason(self, own_addresses=None):
         """Why no acknowledgement may be sent for this new ticket, or ''.
@@ -486,23 +461,6 @@ class HelpdeskTicket(models.Model):
             email_layout_xmlid="mail.mail_notification_light",
             force_send=False,
         )
-
-    @api.model
-    def _helpdesk_wake_cron(self, xmlid):
-        """Run the cron ``xmlid`` as soon as this transaction commits (once per
-        transaction, however many times it is asked)."""
-        data = self.env.cr.precommit.data
-        key = f"helpdesk.wake_cron.{xmlid}"
-        if data.get(key):
-            return
-        data[key] = True
-
-        def trigger():
-            cron = self.env.ref(xmlid, raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger()
-
-        self.env.cr.precommit.add(trigger)
 
     def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):
         """Mails queued instead of sent (``force_send=False``, or the context's

@@ -53,6 +53,11 @@ class TestMailSendConcurrency(BaseCase):
             # the only outgoing server while the test runs
             self.other_servers = env["ir.mail_server"].search([])
             self.other_servers.active = False
+            # and no mail scheduler of this process (cron threads) sending the mails
+            # the test hands to its two workers
+            self.scheduler = env.ref("mail.ir_cron_mail_scheduler_action")
+            self.scheduler_was_active = self.scheduler.active
+            self.scheduler.active = False
             self.server = env["ir.mail_server"].create({
                 "name": "Concurrent sending test", "smtp_host": "127.0.0.1", "smtp_port": port,
                 "smtp_encryption": "none",
@@ -72,6 +77,7 @@ class TestMailSendConcurrency(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["ir.mail_server"].browse(self.server.id).unlink()
             env["ir.mail_server"].browse(self.other_servers.ids).active = True
+            env["ir.cron"].browse(self.scheduler.id).active = self.scheduler_was_active
 
     def assertDeliveredOnce(self, mail_id, index):
         self.assertEqual(self._state(mail_id), "sent")

@@ -393,11 +393,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         if not ticket_sudo._portal_can_close():
             return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_close"))
         partner = self._helpdesk_visitor_partner(ticket_sudo)
-        try:
-            ticket_sudo.action_close()
-        except UserError:
-            # e.g. no resolution stage configured for the department
-            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_close"))
+        ticket_sudo.action_close()
         ticket_sudo.message_post(
             body=request.env._("Closed by the customer from the portal."),
             author_id=partner.id or None,
@@ -413,10 +409,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             return self._helpdesk_denied(ticket_id, access_token)
         if not ticket_sudo._portal_can_reopen():
             return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
-        try:
-            ticket_sudo.action_reopen()
-        except UserError:
-            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
+        ticket_sudo.action_reopen()
         return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="reopened"))
 
     @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)

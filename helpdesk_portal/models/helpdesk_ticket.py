@@ -10,8 +10,9 @@ class HelpdeskTicket(models.Model):
     # What a customer may do from the portal (the caller checks access first)
     # ------------------------------------------------------------------
     def _portal_can_close(self):
+        """Open, not merged, and the department has a resolution stage to close it in."""
         self.ensure_one()
-        return self.active and not self.closed and not self.merged_into_id
+        return bool(self.active and not self.closed and not self.merged_into_id and self._closing_stage())
 
     def _portal_reopen_deadline(self):
         self.ensure_one()
@@ -20,9 +21,13 @@ class HelpdeskTicket(models.Model):
         return self.date_closed + timedelta(days=max(self.department_id.reopen_days or 0, 0))
 
     def _portal_can_reopen(self):
+        """Closed within the reopen window, and the department has an open stage to reopen it in."""
         self.ensure_one()
         deadline = self._portal_reopen_deadline()
-        return bool(self.active and deadline and fields.Datetime.now() <= deadline)
+        return bool(
+            self.active and deadline and fields.Datetime.now() <= deadline
+            and self.env["helpdesk.stage"]._first_open_stage(self.department_id)
+        )
 
     def _portal_rating_partner(self, visitor_partner=None):
         """The partner who rates: the logged-in visitor, else the ticket's customer."""

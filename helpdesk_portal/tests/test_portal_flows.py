@@ -191,6 +191,32 @@ class TestPortalFlows(HelpdeskPortalCommon):
         self.assertIn("message=reopened", response.headers["Location"])
         self.assertFalse(self.ticket_a.closed)
 
+    def test_no_close_or_reopen_without_a_stage_to_move_to(self):
+        """Without a resolution (or open) stage for the department, the customer is not
+        offered the button, and a forged request is refused with the usual message."""
+        Stage = self.env["helpdesk.stage"]
+        closing = Stage.search([("closed", "=", True)])
+        closing.active = False
+        self.env.flush_all()
+        self.login(self.user_a)
+        url = f"/my/tickets/{self.ticket_a.id}"
+        self.assertNotIn("o_helpdesk_close_form", self.url_open(url).text)
+        response = self.post(f"{url}/close")
+        self.assertIn("error=cannot_close", response.headers["Location"])
+        self.assertFalse(self.ticket_a.closed)
+        closing.active = True
+        self.close_ticket(self.ticket_a, days_ago=0)
+        opening = Stage.search([("closed", "=", False)])
+        opening.active = False
+        self.env.flush_all()
+        self.assertNotIn("o_helpdesk_reopen", self.url_open(url).text)
+        response = self.post(f"{url}/reopen")
+        self.assertIn("error=cannot_reopen", response.headers["Location"])
+        self.assertTrue(self.ticket_a.closed)
+        opening.active = True
+        self.env.flush_all()
+        self.assertIn("o_helpdesk_reopen", self.url_open(url).text, "offered again once the stages are back")
+
     def test_colleague_may_act_on_company_ticket(self):
         """Contacts of the same company see and handle each other's tickets."""
         self.login(self.user_a)

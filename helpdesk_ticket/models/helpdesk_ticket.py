@@ -1,10 +1,21 @@
+import logging
 from collections import defaultdict
+from datetime import timedelta
+
+import psycopg2
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import sql
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, sql
+
+_logger = logging.getLogger(__name__)
+
+ASSIGNMENT_CRON_XMLID = "helpdesk_ticket.ir_cron_helpdesk_assignment_notice"
+#: tickets whose agents are told per transaction of the assignment notice job
+ASSIGNMENT_NOTICE_BATCH_SIZE = 200
 
 PRIORITIES = [
     ("0", "Low"),
@@ -100,6 +111,10 @@ class HelpdeskTicket(models.Model):
     date_assigned = fields.Datetime(
         "Assigned on", compute="_compute_date_assigned", store=True, readonly=True, copy=False
     )
+    assignment_notice_pending = fields.Boolean(
+        "Assignment Notice Pending", copy=False, readonly=True,
+        help="The agent assigned automatically is told by the assignment notice job, within seconds.",
+    )
     date_first_response = fields.Datetime("First Response", readonly=True, copy=False)
     date_last_customer_message = fields.Datetime("Last Customer Message", readonly=True, copy=False)
     date_last_agent_message = fields.Datetime("Last Agent Message", readonly=True, copy=False)
@@ -155,6 +170,9 @@ class HelpdeskTicket(models.Model):
         # overview KPI: tickets answered in the last days
         sql.create_index(cr, "helpdesk_ticket_date_first_response_index", self._table, ["date_first_response"],
                          where="date_first_response IS NOT NULL")
+        # the assignment notice job reads the (few) flagged tickets only
+        sql.create_index(cr, "helpdesk_ticket_assignment_notice_index", self._table, ["id"],
+                         where="assignment_notice_pending")
         # number search with ilike (search view, portal "search in number", name_search)
         if self.env.registry.has_trigram:
             sql.create_index(cr, "helpdesk_ticket_number_trgm_index", self._table, ["number gin_trgm_ops"],
@@ -312,6 +330,9 @@ class HelpdeskTicket(models.Model):
                 reopened = self.filtered("closed")
         if "number" in vals and any(ticket.number for ticket in self):
             raise UserError(self.env._("The number of a ticket cannot be changed."))
+        if "user_id" in vals and "assignment_notice_pending" not in vals:
+            # an assignment by hand is notified by Odoo at once: no notice for the former agent
+            vals = dict(vals, assignment_notice_pending=False)
         department_changed = "department_id" in vals
         res = super().write(vals)
         for ticket in reopened:
@@ -370,7 +391,12 @@ class HelpdeskTicket(models.Model):
     def _auto_assign(self):
         """Assign the tickets with their department's assignment method: the agents
         of a whole batch are chosen per department, then written with one ``write``
-        per agent. Each agent gets one notification for the batch."""
+        per agent.
+
+        The agents are told by the assignment notice job, woken when the transaction
+        commits: the request creating the tickets (a mail fetch, a portal form, an
+        import) does not render notifications, and an agent given several tickets
+        in a short time gets one summary. Nobody is told about their own assignment."""
         todo = self.filtered(lambda t: not t.user_id and t.department_id)
         agents = {}
         for department, tickets in todo.grouped("department_id").items():
@@ -380,21 +406,79 @@ class HelpdeskTicket(models.Model):
             if ticket.id in agents:
                 by_agent[agents[ticket.id]] |= ticket
         for agent, tickets in by_agent.items():
-            if len(tickets) == 1:
-                # Odoo's usual "You have been assigned" notification
-                tickets.write({"user_id": agent.id})
-                continue
-            tickets.with_context(mail_auto_subscribe_no_notify=True).write({"user_id": agent.id})
-            tickets._notify_auto_assignment(agent)
+            tickets.with_context(mail_auto_subscribe_no_notify=True).write({
+                "user_id": agent.id,
+                "assignment_notice_pending": agent != self.env.user,
+            })
+        if any(agent != self.env.user for agent in by_agent):
+            self._helpdesk_wake_cron(ASSIGNMENT_CRON_XMLID)
+
+    @api.model
+    def _cron_send_assignment_notices(self, batch_size=ASSIGNMENT_NOTICE_BATCH_SIZE):
+        """Tell the agents about the tickets assigned to them automatically, once
+        each: Odoo's usual notification for one ticket, one summary for several
+        (see ``_helpdesk_job_take`` for how the work is shared between workers)."""
+        tickets = self._helpdesk_job_take("assignment_notice_pending", batch_size)
+        retry = self.browse()
+        for agent, assigned in tickets.filtered("user_id").grouped("user_id").items():
+            error = self._helpdesk_job_step(lambda: assigned._notify_auto_assignment(agent))
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                retry |= assigned
+            elif error:
+                _logger.error("Agent %s could not be told about tickets %s: %s",
+                              agent.login, assigned.mapped("number"), error)
+        return self._helpdesk_job_done("assignment_notice_pending", ASSIGNMENT_CRON_XMLID, tickets, retry)
+
+    # ------------------------------------------------------------------
+    # Jobs woken at commit (assignment notices, acknowledgements...)
+    # ------------------------------------------------------------------
+    @api.model
+    def _helpdesk_job_take(self, flag, batch_size):
+        """A batch of the tickets flagged ``flag`` (a boolean column), oldest first;
+        ``_helpdesk_job_done`` unflags them in the same transaction.
+
+        ``FOR NO KEY UPDATE SKIP LOCKED``: two cron workers share the work, never
+        the same ticket, and a ticket being saved by someone is left for later. A
+        crash before the commit leaves the batch flagged for the next run."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "SELECT id FROM helpdesk_ticket WHERE %s ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
+            SQL.identifier(flag), batch_size,
+        ))
+        return self.sudo().with_context(active_test=False).browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _helpdesk_job_done(self, flag, cron_xmlid, tickets, retry):
+        """Unflag the batch ``tickets`` but ``retry`` (left for the next run) and
+        report the progress: the cron framework runs the next batch at once while
+        work remains; when
+        nothing could be done (every flagged ticket locked by someone else, or
+        every step in conflict), the job looks again in a minute. Returns the
+        number of tickets done."""
+        (tickets - retry).write({flag: False})
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket WHERE %s", SQL.identifier(flag)))
+        remaining = self.env.cr.fetchone()[0]
+        done = len(tickets) - len(retry)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not done:
+            cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(at=fields.Datetime.now() + timedelta(minutes=1))
+        return done
 
     def _notify_auto_assignment(self, agent):
-        """Tell ``agent`` in one summary about the tickets of a batch (an import, a
-        mail fetch) just assigned to them; nobody is told about their own
-        assignment (as Odoo's notification of a single assignment)."""
-        if agent == self.env.user or not agent.partner_id:
+        """Tell ``agent`` about these tickets just assigned to them: Odoo's usual
+        "You have been assigned" notification for one ticket, one summary for
+        several (an import, a busy mail fetch)."""
+        if not agent.partner_id or not agent.active:
             return
-        # a summary without a document: the creator (possibly a portal user or the
-        # mail gateway) only triggers it, the tickets were already created with their rights
+        if len(self) == 1:
+            self.with_context(lang=agent.lang or self.env.lang)._message_auto_subscribe_notify(
+                agent.partner_id.ids, "mail.message_user_assigned"
+            )
+            return
+        # a summary without a document: the tickets may be of several departments
         Thread = self.env["mail.thread"].sudo().with_context(lang=agent.lang or self.env.lang)
         items = Markup("").join(
             Markup("<li>%s</li>") % ticket._get_html_link(title=ticket.display_name) for ticket in self.sudo()
@@ -407,6 +491,44 @@ class HelpdeskTicket(models.Model):
             ),
             email_layout_xmlid="mail.mail_notification_light",
         )
+
+    @api.model
+    def _helpdesk_job_step(self, step):
+        """Run ``step()`` of a batch job in a savepoint, so that one failing item
+        does not undo nor stop the others; return the error, or None.
+
+        A concurrency error (another transaction changed or locks a row the step
+        writes, e.g. a customer being updated by a mail intake) is returned as
+        such: the caller flags the item again and the job's next run, in a new
+        transaction, succeeds. A lost connection or a cancelled statement is raised."""
+        try:
+            with self.env.cr.savepoint():
+                step()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+            _logger.info("Helpdesk job: step left for the next run (%s)", error.pgcode)
+            return error
+        except psycopg2.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 - one broken item must not stop the job
+            return error
+        return None
+
+    @api.model
+    def _helpdesk_wake_cron(self, xmlid):
+        """Run the cron ``xmlid`` as soon as this transaction commits (once per
+        transaction, however many times it is asked)."""
+        data = self.env.cr.precommit.data
+        key = f"helpdesk.wake_cron.{xmlid}"
+        if data.get(key):
+            return
+        data[key] = True
+
+        def trigger():
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+
+        self.env.cr.precommit.add(trigger)
 
     def _subscribe_customers(self):
         by_partner = {}

@@ -56,6 +56,16 @@ class HelpdeskCommon(TransactionCase):
         cls.stage_resolved = cls.env.ref("helpdesk_ticket.stage_resolved")
         cls.stage_cancelled = cls.env.ref("helpdesk_ticket.stage_cancelled")
 
+    def run_assignment_notices(self):
+        """Commit-time hooks, then the assignment notice job, as a cron worker runs it
+        once the transaction that assigned the tickets has committed."""
+        self.cr.flush()
+        done = 0
+        while batch := self.env["helpdesk.ticket"]._cron_send_assignment_notices():
+            done += batch
+        self.cr.flush()
+        return done
+
     @classmethod
     def _create_ticket(cls, **values):
         vals = {

@@ -191,24 +191,45 @@ class TestAssignment(HelpdeskCommon):
                     self.assertEqual(len(agents), size)
                 self.assertEqual(counts[0], counts[1], f"{method}: queries for 3 and 30 tickets")
 
-    def test_agent_notified_once_per_batch(self):
+    def test_agents_told_by_the_notice_job(self):
         def assignment_messages(agent):
             return self.env["mail.message"].search([
                 ("partner_ids", "in", agent.partner_id.ids), ("subject", "ilike", "assigned"),
             ])
 
+        job = self.env.ref("helpdesk_ticket.ir_cron_helpdesk_assignment_notice")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)])
+        self.run_assignment_notices()  # earlier assignments (demo data, fixtures)
         before = {agent: assignment_messages(agent) for agent in self.agents}
         single = self._tickets(1)
+        self.assertTrue(single.assignment_notice_pending)
+        self.assertEqual(assignment_messages(single.user_id), before[single.user_id], "not in the creating request")
+        self.cr.flush()
+        self.assertEqual(len(self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)]) - triggers), 1,
+                         "the job is woken when the transaction commits")
+        self.assertEqual(self.run_assignment_notices(), 1)
         got = assignment_messages(single.user_id) - before[single.user_id]
         self.assertEqual(len(got), 1)
         self.assertEqual((got.model, got.res_id), ("helpdesk.ticket", single.id), "Odoo's usual notification")
+        self.assertFalse(single.assignment_notice_pending)
+        self.assertEqual(self.run_assignment_notices(), 0, "told once")
+        # two batches before the job runs: one summary per agent for all their tickets
         before = {agent: assignment_messages(agent) for agent in self.agents}
-        batch = self._tickets(9)
+        batch = self._tickets(6) | self._tickets(3)
+        self.run_assignment_notices()
         for agent in self.agents:
             got = assignment_messages(agent) - before[agent]
-            self.assertEqual(len(got), 1, "one summary per agent for the batch")
+            self.assertEqual(len(got), 1, "one summary per agent")
             for ticket in batch.filtered(lambda t: t.user_id == agent):
                 self.assertIn(ticket.number, got.body)
+        # reassigned by hand before the job ran: Odoo tells the new agent, the job nobody
+        ticket = self._tickets(1)
+        first = ticket.user_id
+        before = {agent: assignment_messages(agent) for agent in self.agents}
+        ticket.user_id = (self.agents - first)[0]
+        self.assertFalse(ticket.assignment_notice_pending)
+        self.run_assignment_notices()
+        self.assertEqual(assignment_messages(first), before[first], "the former agent is not told")
         # nobody is told about their own assignment: zoe creates a ticket of a
         # department where the assignment can only pick her
         solo = self.env["helpdesk.department"].create({
@@ -219,10 +240,13 @@ class TestAssignment(HelpdeskCommon):
             {"name": f"Own {i}", "department_id": solo.id} for i in range(2)
         ])
         self.assertEqual(own.user_id, self.zoe)
+        self.assertFalse(any(own.mapped("assignment_notice_pending")))
+        self.run_assignment_notices()
         self.assertEqual(assignment_messages(self.zoe), before)
         # ... while somebody else's creation notifies her
         other = self.env["helpdesk.ticket"].create({"name": "Theirs", "department_id": solo.id})
         self.assertEqual(other.user_id, self.zoe)
+        self.run_assignment_notices()
         self.assertEqual(len(assignment_messages(self.zoe) - before), 1)
 
     def test_random_online_never_picks_offline_agents(self):
