@@ -1,8 +1,10 @@
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import format_datetime
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
@@ -23,6 +25,8 @@ STATUSES = [
 OPEN_STATUSES = ("ongoing", "paused")
 #: lines handled per cron batch (the ORM flushes updates by chunks of 100 rows)
 CRON_BATCH_SIZE = 100
+#: a batch in conflict with another transaction is handled again after this delay
+RETRY_DELAY_SECONDS = 5
 
 
 class HelpdeskTicketSla(models.Model):
@@ -301,13 +305,16 @@ class HelpdeskTicketSla(models.Model):
                FOR UPDATE SKIP LOCKED
         """, [now, now, batch_size])
         warned = self.browse([row[0] for row in cr.fetchall()])
-        if failed:
-            failed.write({"status": "failed", "warning_sent": True, "escalated": True})
-            failed._escalate()
-        if warned:
-            warned.write({"warning_sent": True})
-            warned._send_warnings()
-        self.env.flush_all()
+        if failed or warned:
+            error = self.env["helpdesk.ticket"]._helpdesk_job_step(lambda: self._cron_act(failed, warned))
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                # a ticket of the batch was changed by another transaction (an agent,
+                # a mail, another job) since this one began: nothing of the batch is
+                # kept, a new run in a new transaction handles it in a few seconds
+                self._trigger_cron_at(now + timedelta(seconds=RETRY_DELAY_SECONDS))
+                return 0, 0
+            if error:
+                raise error
         cr.execute("""
             SELECT count(*) FROM helpdesk_ticket_sla
              WHERE status = 'ongoing'
@@ -319,6 +326,17 @@ class HelpdeskTicketSla(models.Model):
         if next_event and not remaining:
             self._trigger_cron_at(max(next_event, now))
         return len(failed), len(warned)
+
+    @api.model
+    def _cron_act(self, failed, warned):
+        """The cron's actions on one batch: failures (and escalations), warnings."""
+        if failed:
+            failed.write({"status": "failed", "warning_sent": True, "escalated": True})
+            failed._escalate()
+        if warned:
+            warned.write({"warning_sent": True})
+            warned._send_warnings()
+        self.env.flush_all()
 
     def _line_summary(self):
         labels = dict(self._fields["target"]._description_selection(self.env))

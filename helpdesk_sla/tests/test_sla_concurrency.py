@@ -90,3 +90,30 @@ class TestSlaConcurrency(BaseCase):
         self.assertEqual(warned, 8)
         self.assertEqual(failed_notes, 4, "each failure handled once")
         self.assertEqual(warning_notes, 4, "each warning sent once")
+
+    def test_ticket_changed_by_another_transaction(self):
+        """A ticket of the batch saved by someone else after the cron's transaction
+        began: no error, nothing half done, the batch is handled by a new run a few
+        seconds later."""
+        with self._cursor() as cron_cr, self._cursor() as agent_cr:
+            cron_cr.execute("SELECT 1")  # the cron's snapshot is taken
+            agent_cr.execute("UPDATE helpdesk_ticket SET priority = '1' WHERE id = %s", [self.ids["tickets"][0]])
+            agent_cr.commit()
+            env = self._env(cron_cr)
+            cron = env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
+            before = fields.Datetime.now()
+            self.assertEqual(env["helpdesk.ticket.sla"]._cron_check(), (0, 0))
+            retry = env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", ">", before)])
+            self.assertTrue(retry, "a new run is planned")
+            retry.unlink()  # no cron thread of this process must run it during the next tests
+            cron_cr.commit()
+        with self._cursor() as cr:
+            statuses, warned, failed_notes, _warning_notes = self._state(cr)
+        self.assertEqual(statuses, ["ongoing"] * 8, "nothing of the batch kept")
+        self.assertEqual((warned, failed_notes), (0, 0))
+        with self._cursor() as cr:
+            self.assertEqual(self._env(cr)["helpdesk.ticket.sla"]._cron_check(), (4, 4))
+        with self._cursor() as cr:
+            statuses, warned, failed_notes, warning_notes = self._state(cr)
+        self.assertEqual(statuses, ["failed"] * 4 + ["ongoing"] * 4)
+        self.assertEqual((failed_notes, warning_notes), (4, 4))
