@@ -468,7 +468,8 @@ class HelpdeskTicket(models.Model):
         at commit: without it Odoo's scheduler only runs every hour."""
         res = super()._notify_thread_by_email(message, recipients_data, msg_vals=msg_vals, **kwargs)
         queued = kwargs.get("force_send") is False or self.env.context.get("mail_notify_force_send") is False
-        if queued and not self.env.context.get("helpdesk_mail_queue_woken") and any(recipient.get("notif") == "email" for recipient in recipients_data):
+        emailed = any(recipient.get("notif") == "email" for recipient in recipients_data)
+        if queued and emailed and not self.env.context.get("helpdesk_mail_queue_woken"):
             self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
         return res
 

@@ -451,10 +451,9 @@ class HelpdeskTicket(models.Model):
     def _helpdesk_job_done(self, flag, cron_xmlid, tickets, retry):
         """Unflag the batch ``tickets`` but ``retry`` (left for the next run) and
         report the progress: the cron framework runs the next batch at once while
-        work remains; when
-        nothing could be done (every flagged ticket locked by someone else, or
-        every step in conflict), the job looks again in a minute. Returns the
-        number of tickets done."""
+        work remains; when nothing could be done (every flagged ticket locked by
+        someone else, or every step in conflict), the job looks again in a minute.
+        Returns the number of tickets done."""
         (tickets - retry).write({flag: False})
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket WHERE %s", SQL.identifier(flag)))
