@@ -302,8 +302,13 @@ def test_load_portal_and_mail_with_sla_cron(load_setup):
     if all(s["implementation"] == "no_gap" for s in sequence):
         assert not gaps, f"numbers missing in a gap-free sequence: {gaps[:20]}"
     assert unassigned == 0
+    # a creation retried after a serialization failure (another worker or job wrote
+    # the same customer) has consumed a ticket number and a round-robin slot: both
+    # sequences are outside transactions, so each such retry is one gap in the
+    # numbers and may skip one agent's turn; nothing else may unbalance the agents
     for dept, counts in balance.items():
-        assert max(counts.values()) - min(counts.values()) <= 1, f"round robin unbalanced in {dept}: {counts}"
+        assert max(counts.values()) - min(counts.values()) <= 1 + len(gaps), \
+            f"round robin unbalanced in {dept}: {counts} (retried creations: {len(gaps)})"
     assert mails_lost == mail_duplicates == 0
     assert acks_pending == 0, "the acknowledgement job did not run on the cron workers"
     assert acks_missing == acks_twice == 0
