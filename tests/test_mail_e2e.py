@@ -14,15 +14,16 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from unittest.mock import patch
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
@@ -87,21 +88,31 @@ class TestMailGatewayEndToEnd(BaseCase):
         self.domain_name = f"e2e-{self.tag}.example"
         self.alias_address = f"support@{self.domain_name}"
         self.customer_email = f"erin.{self.tag}@e2e-customer.example"
+        self.agent_email = f"edna.{self.tag}@e2e-staff.example"
         self.created = {}
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             alias_domain = env["mail.alias.domain"].create({"name": self.domain_name})
+            agent = env["res.users"].with_context(no_reset_password=True).create({
+                "name": f"Edna Agent {self.tag}",
+                "login": f"e2e-agent-{self.tag}",
+                "email": self.agent_email,
+                "notification_type": "email",
+                "groups_id": [Command.link(env.ref("helpdesk_ticket.group_helpdesk_agent").id)],
+            })
             department = env["helpdesk.department"].create({
                 "name": f"E2E Support {self.tag}",
                 "alias_name": "support",
                 "alias_domain_id": alias_domain.id,
+                "member_ids": [Command.link(agent.id)],
+                "assignment_method": "round_robin",
             })
             mail_server = env["ir.mail_server"].create(
                 self.smtp.mail_server_values(f"E2E SMTP {self.tag}", sequence=0))
             fetch_server = env["fetchmail.server"].create(
                 self.imap.fetchmail_values(f"E2E IMAP {self.tag}", env["ir.model"]._get_id("helpdesk.ticket")))
             self.created = {
-                "alias_domain": alias_domain.id, "department": department.id,
+                "alias_domain": alias_domain.id, "department": department.id, "agent": agent.id,
                 "mail_server": mail_server.id, "fetch_server": fetch_server.id,
             }
         self.addCleanup(self._remove_created_data)
@@ -116,15 +127,17 @@ class TestMailGatewayEndToEnd(BaseCase):
             env["fetchmail.server"].browse(self.created["fetch_server"]).unlink()
             env["ir.mail_server"].browse(self.created["mail_server"]).unlink()
             env["helpdesk.department"].browse(self.created["department"]).unlink()
+            env["res.users"].browse(self.created["agent"]).unlink()
             env["mail.alias.domain"].browse(self.created["alias_domain"]).unlink()
             partners.filtered(lambda p: not p.user_ids).unlink()
 
     def _fetch(self):
         """What the incoming-mail cron does, in its own committed transaction, then
         the jobs it wakes up, each in its own transaction as cron workers run them:
-        the acknowledgement job, then the mail scheduler (every mail is queued). The
-        test-mode guard of ir.mail_server is lifted so that mail really goes out by
-        SMTP."""
+        the acknowledgement job, the followers' notifications once due (Odoo's
+        scheduled-notification job), then the mail scheduler (every mail is queued).
+        The test-mode guard of ir.mail_server is lifted so that mail really goes out
+        by SMTP."""
         with patch.object(odoo.modules.module, "current_test", False):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
@@ -137,6 +150,17 @@ class TestMailGatewayEndToEnd(BaseCase):
                     self.assertGreater(env["ir.cron.trigger"].search_count([("cron_id", "=", job.id)]), woken,
                                        "the fetch wakes the acknowledgement job")
                 env["helpdesk.ticket"]._cron_send_acknowledgements()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                # the notifications of the fetched mails are due a second later (the
+                # database may hold other notifications scheduled for later days)
+                soon = env["mail.message.schedule"].search(
+                    [("scheduled_datetime", "<=", env.cr.now() + timedelta(seconds=5))])
+                due = max(soon.mapped("scheduled_datetime"), default=None)
+                if due:
+                    time.sleep(max(0.0, (due - env.cr.now()).total_seconds()) + 0.1)
+            with self.registry.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["mail.message.schedule"]._send_notifications_cron()
             with self.registry.cursor() as cr:
                 api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
 
@@ -222,6 +246,13 @@ class TestMailGatewayEndToEnd(BaseCase):
             self.assertEqual(ticket.date_last_customer_message, message.date)
         new_acks = [m for _s, _r, m in self.smtp.messages()[sent_before:] if m["In-Reply-To"] == reply_id]
         self.assertFalse(new_acks, "a reply is never acknowledged")
+        # the agent assigned to the ticket got the answer by SMTP, from the notification job
+        told = [
+            message for _s, rcpt, message in self.smtp.messages()[sent_before:]
+            if rcpt == [self.agent_email] and "Still broken this morning" in message.get_body(("html",)).get_content()
+        ]
+        self.assertEqual(len(told), 1, "the agent is told of the customer's answer once")
+        self.assertIn(f"[{number}]", told[0]["Subject"])
 
     def test_same_mail_two_workers_one_ticket(self):
         """Two workers get the same mail at the same moment (the MTA pipes one copy per

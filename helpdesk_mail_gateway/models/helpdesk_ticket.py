@@ -18,6 +18,8 @@ _logger = logging.getLogger(__name__)
 ACK_ON_CREATE_CHANNELS = ("portal", "web", "phone", "chat", "api")
 ACK_CRON_XMLID = "helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge"
 MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
+# notifications of received mails are due this long after the mail (see _notify_thread)
+NOTIFY_DELAY = timedelta(seconds=1)
 #: tickets acknowledged per transaction of the job (their rows stay locked until it commits)
 ACK_BATCH_SIZE = 50
 
@@ -461,6 +463,16 @@ class HelpdeskTicket(models.Model):
             email_layout_xmlid="mail.mail_notification_light",
             force_send=False,
         )
+
+    def _notify_thread(self, message, msg_vals=False, **kwargs):
+        """The followers of a ticket (its agent, the people in copy) are told about a
+        mail received by the gateway through Odoo's scheduled notifications
+        (``mail.message.schedule``), due one second later: the job renders and sends
+        them just after the commit, so the mail fetch reads the next mail instead of
+        rendering e-mails. The message is in the chatter at once."""
+        if self.env.context.get("helpdesk_notify_later") and not kwargs.get("scheduled_date"):
+            kwargs["scheduled_date"] = fields.Datetime.now() + NOTIFY_DELAY
+        return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
 
     def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):
         """Mails queued instead of sent (``force_send=False``, or the context's

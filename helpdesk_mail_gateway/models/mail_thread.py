@@ -160,7 +160,11 @@ class MailThread(models.AbstractModel):
                 if any(route[0] == "helpdesk.ticket" and route[1] for route in routes):
                     # an automatic answer on a ticket is kept as an internal note only
                     message_dict["is_internal"] = True
-            # the fetch loop does not wait for SMTP: the notifications to agents and
-            # followers are queued, the mail scheduler is woken at commit
-            self = self.with_context(helpdesk_mail_auto_reason=reason or False, mail_notify_force_send=False)
+            # the fetch loop neither renders nor sends the notifications to agents and
+            # followers: Odoo's scheduled-notification job does, just after the commit
+            self = self.with_context(
+                helpdesk_mail_auto_reason=reason or False,
+                helpdesk_notify_later=True,
+                mail_notify_force_send=False,
+            )
         return super()._message_route_process(message, message_dict, routes)

@@ -2,6 +2,8 @@
 the customer, reopening within the window and follow-up tickets after it."""
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -61,6 +63,33 @@ class TestMailThreading(MailGatewayCommon):
         ticket.stage_id = self.stage_waiting
         self.process("49_reply_waiting_customer.eml", in_reply_to=agent_message.message_id, number=ticket.number)
         self.assertEqual(ticket.stage_id, self.stage_new)
+
+    def test_followers_told_of_a_reply_by_the_notification_job(self):
+        """The fetch renders no e-mail: the agent and the colleague following the ticket
+        get the customer's answer from Odoo's scheduled-notification job, a second later;
+        the answer is in the chatter at once."""
+        ticket, agent_message = self.make_reply_target(user_id=self.agent_a.id)
+        self.agent_a.notification_type = "email"
+        self.process("21_reply_thunderbird_de.eml", in_reply_to=agent_message.message_id, number=ticket.number)
+        reply = ticket.message_ids.filtered(lambda m: m.message_id == "<fx21@customer-corp.example>")
+        self.assertEqual(len(reply), 1, "the answer is in the chatter")
+        Mail = self.env["mail.mail"].sudo()
+        self.assertFalse(Mail.search([("mail_message_id", "=", reply.id)]), "no e-mail rendered by the fetch")
+        schedule = self.env["mail.message.schedule"].sudo().search([("mail_message_id", "=", reply.id)])
+        self.assertEqual(len(schedule), 1)
+        self.assertLessEqual(schedule.scheduled_datetime, fields.Datetime.now() + timedelta(seconds=1))
+        job = self.env.ref("mail.ir_cron_send_scheduled_message")
+        self.assertTrue(self.env["ir.cron.trigger"].sudo().search_count([
+            ("cron_id", "=", job.id), ("call_at", "=", schedule.scheduled_datetime),
+        ]), "the job is woken for that second")
+
+        with freeze_time(schedule.scheduled_datetime + timedelta(seconds=1)):
+            self.env["mail.message.schedule"].sudo()._send_notifications_cron()
+        mails = Mail.search([("mail_message_id", "=", reply.id)])
+        self.assertEqual(mails.recipient_ids, self.agent_a.partner_id | self.customer_colleague)
+        self.assertNotIn(self.customer, mails.recipient_ids, "the author is not sent their own mail")
+        self.assertIn(ticket.number, mails[0].subject)
+        self.assertFalse(schedule.exists())
 
     def test_agent_reply_by_mail_keeps_waiting(self):
         ticket, agent_message = self.make_reply_target()
