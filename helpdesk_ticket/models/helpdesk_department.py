@@ -175,15 +175,30 @@ class HelpdeskDepartment(models.Model):
 
     def _assignment_candidates(self, company):
         """Members who may receive a ticket of ``company``, ordered by id: active
-        internal users of that company, online only when the method or the
-        department requires it."""
+        agents (internal users of the agent group) of that company, online only when
+        the method or the department requires it. One query whatever the size of
+        the department."""
         self.ensure_one()
-        members = self.member_ids.filtered(
-            lambda user: user.active and not user.share and company in user.company_ids
-        )
+        self.flush_recordset(["member_ids"])
+        self.env["res.users"].flush_model(["active", "share", "company_ids", "groups_id"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT member.user_id
+              FROM helpdesk_department_member_rel member
+              JOIN res_users agent ON agent.id = member.user_id
+              JOIN res_company_users_rel company ON company.user_id = agent.id AND company.cid = %(company)s
+              JOIN res_groups_users_rel grp ON grp.uid = agent.id AND grp.gid = %(group)s
+             WHERE member.department_id = %(department)s AND agent.active AND NOT agent.share
+             ORDER BY member.user_id
+            """,
+            company=company.id,
+            group=self.env.ref("helpdesk_ticket.group_helpdesk_agent").id,
+            department=self.id,
+        ))
+        members = self.env["res.users"].browse([row[0] for row in self.env.cr.fetchall()])
         if self.assign_only_online or self.assignment_method == "random_online":
             members = members.filtered(lambda user: user._is_user_available())
-        return members.sorted("id")
+        return members
 
     def _open_ticket_counts(self, users):
         """Open tickets assigned to each of ``users``, in every department (their workload)."""

@@ -72,6 +72,29 @@ class TestRouting(TestRoutingCommon):
                 self.assertEqual(len(logs), 1)
                 self.assertIn("Password resets to Technical Support", logs.body)
 
+    def test_batch_routed_ticket_by_ticket(self):
+        """One create of several tickets: each is routed by its own content and logs
+        its own rules; an explicit assignee is kept; the others are left alone."""
+        tickets = self.env["helpdesk.ticket"].create([
+            {"name": "Reset my password", "description": "<p>password reset please</p>",
+             "department_id": self.department_b.id, "partner_id": self.customer.id},
+            {"name": "Printer jam", "department_id": self.department_b.id, "partner_id": self.customer.id},
+            {"name": "Password reset again", "description": "<p>Reset it, the password</p>",
+             "department_id": self.department_a.id, "partner_id": self.customer_colleague.id,
+             "user_id": self.agent_a.id},
+            {"name": "Password RESET", "department_id": self.department_a.id, "partner_id": self.other_customer.id},
+        ])
+        routed = tickets[0] | tickets[2] | tickets[3]
+        self.assertEqual(routed.department_id, self.department_tech)
+        self.assertEqual(tickets[1].department_id, self.department_b)
+        self.assertEqual(tickets[0].user_id | tickets[3].user_id, self.tech_agent)
+        self.assertEqual(tickets[2].user_id, self.agent_a, "an explicit assignee is kept")
+        for ticket in routed:
+            self.assertEqual(ticket.tag_ids, self.tag_access)
+            self.assertEqual(len(self._routing_logs(ticket)), 1, ticket.name)
+        self.assertFalse(self._routing_logs(tickets[1]))
+        self.assertFalse(tickets[1].tag_ids)
+
     def test_password_reset_routed_from_incoming_email(self):
         raw = RAW_MAIL.format(
             email_from="Carla Customer <carla@customer-corp.example>",

@@ -49,6 +49,54 @@ class TestTicket(HelpdeskCommon):
         self.assertEqual(ticket.company_id, self.department_a.company_id)
         self.assertIn(self.customer, ticket.message_partner_ids, "the customer follows the ticket")
 
+    def test_customers_follow_their_own_tickets(self):
+        """One batch: each customer follows their own ticket only, a customer with the
+        external default subtypes, an employee with all default subtypes; a new
+        customer written on a ticket follows it too, without duplicates."""
+        Ticket = self.env["helpdesk.ticket"]
+        employee = self.agent_b.partner_id
+        self.env["mail.message.subtype"].create({
+            "name": "Internal review (test)", "res_model": "helpdesk.ticket", "default": True, "internal": True,
+        })
+        tickets = Ticket.create([
+            {"name": "Carla's", "department_id": self.department_a.id, "partner_id": self.customer.id},
+            {"name": "Colin's", "department_id": self.department_a.id, "partner_id": self.customer_colleague.id},
+            {"name": "Bob's", "department_id": self.department_a.id, "partner_id": employee.id},
+            {"name": "Carla's second", "department_id": self.department_a.id, "partner_id": self.customer.id},
+        ])
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes("helpdesk.ticket")
+        self.assertNotEqual(default, external)
+        for ticket, partner in zip(tickets, (self.customer, self.customer_colleague, employee, self.customer)):
+            followers = ticket.message_follower_ids.filtered(lambda f: f.partner_id in (
+                self.customer | self.customer_colleague | employee))
+            self.assertEqual(followers.partner_id, partner, ticket.name)
+            self.assertEqual(followers.subtype_ids, external if partner.partner_share else default, ticket.name)
+        tickets[0].partner_id = self.customer_colleague
+        self.assertEqual(len(tickets[0].message_follower_ids.filtered(
+            lambda f: f.partner_id == self.customer_colleague)), 1)
+        tickets[1].partner_id = self.customer_colleague  # unchanged: no second follower
+        self.assertEqual(len(tickets[1].message_follower_ids.filtered(
+            lambda f: f.partner_id == self.customer_colleague)), 1)
+
+    def test_department_followers_told_of_new_tickets(self):
+        """Following a department (its default "Ticket Created" subtype) means being
+        told of each new ticket; where nobody follows for that, the creation is only
+        logged."""
+        self.department_a.message_subscribe(partner_ids=self.manager.partner_id.ids)
+        self.department_b.message_unsubscribe(partner_ids=self.manager.partner_id.ids)
+        watched, quiet = self.env["helpdesk.ticket"].create([
+            {"name": "Watched", "department_id": self.department_a.id, "partner_id": self.customer.id},
+            {"name": "Quiet", "department_id": self.department_b.id, "partner_id": self.customer.id},
+        ])
+        created = watched.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("helpdesk_ticket.mt_ticket_new"))
+        self.assertEqual(len(created), 1)
+        self.assertIn(self.manager.partner_id, created.notification_ids.res_partner_id,
+                      "the department's follower is told")
+        quiet_created = quiet.message_ids.filtered(lambda m: m.message_type == "notification")
+        self.assertEqual(len(quiet_created), 1, "the creation is logged")
+        self.assertEqual(quiet_created.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertFalse(quiet_created.notification_ids)
+
     def test_partner_matched_from_email(self):
         ticket = self.env["helpdesk.ticket"].create({
             "name": "Phone call", "partner_email": "CARLA@customer-corp.example", "channel": "phone",
