@@ -469,9 +469,11 @@ class HelpdeskTicket(models.Model):
         mail received by the gateway through Odoo's scheduled notifications
         (``mail.message.schedule``), due one second later: the job renders and sends
         them just after the commit, so the mail fetch reads the next mail instead of
-        rendering e-mails. The message is in the chatter at once."""
+        rendering e-mails. The message is in the chatter at once. The job queues the
+        e-mails (the mail scheduler sends them, and retries them on SMTP errors)."""
         if self.env.context.get("helpdesk_notify_later") and not kwargs.get("scheduled_date"):
             kwargs["scheduled_date"] = fields.Datetime.now() + NOTIFY_DELAY
+            kwargs.setdefault("force_send", False)
         return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
 
     def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):

@@ -83,10 +83,16 @@ class TestMailThreading(MailGatewayCommon):
             ("cron_id", "=", job.id), ("call_at", "=", schedule.scheduled_datetime),
         ]), "the job is woken for that second")
 
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        self.cr.flush()  # commit-time hooks of the fetch
+        woken = self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", queue.id)])
         with freeze_time(schedule.scheduled_datetime + timedelta(seconds=1)):
             self.env["mail.message.schedule"].sudo()._send_notifications_cron()
         mails = Mail.search([("mail_message_id", "=", reply.id)])
         self.assertEqual(mails.recipient_ids, self.agent_a.partner_id | self.customer_colleague)
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued for the mail scheduler")
+        self.cr.flush()  # commit-time hooks of the job: it wakes the mail scheduler
+        self.assertGreater(self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", queue.id)]), woken)
         self.assertNotIn(self.customer, mails.recipient_ids, "the author is not sent their own mail")
         self.assertIn(ticket.number, mails[0].subject)
         self.assertFalse(schedule.exists())
