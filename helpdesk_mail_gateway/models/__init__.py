@@ -5,3 +5,4 @@ from . import helpdesk_ticket
 from . import fetchmail_server
 from . import mail_alias
 from . import mail_mail
+from . import mail_message_schedule

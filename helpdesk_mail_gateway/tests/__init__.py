@@ -7,3 +7,4 @@ from . import test_ack_channels
 from . import test_mail_transient_errors
 from . import test_mail_send_concurrency
 from . import test_ack_concurrency
+from . import test_notification_job

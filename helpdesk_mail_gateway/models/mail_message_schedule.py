@@ -1,0 +1,66 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+#: scheduled notifications sent per transaction of the job
+NOTIFY_BATCH_SIZE = 200
+#: a notification in conflict with another transaction is sent again this long after
+RETRY_DELAY = timedelta(seconds=5)
+
+
+class MailMessageSchedule(models.Model):
+    _inherit = "mail.message.schedule"
+
+    @api.model
+    def _send_notifications_cron(self):
+        """Odoo's scheduled-notification job, which tells the followers of every mail
+        received by the helpdesk, made safe under several workers:
+
+        * the due notifications are taken in batches (oldest first) and locked
+          (``FOR UPDATE SKIP LOCKED``): a message edited (hence notified) by a user
+          at the same moment is not notified twice;
+        * each one is sent in its own savepoint: one in conflict with another
+          transaction (a serialization failure on a customer whose portal access
+          another job is writing) is sent again a few seconds later, in a new
+          transaction, instead of failing the whole run, whose triggers would be
+          spent (the rest would wait for the hourly run);
+        * one that fails for another reason is logged and kept, without holding
+          back the others."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            SELECT id FROM mail_message_schedule
+             WHERE scheduled_datetime <= %s
+             ORDER BY scheduled_datetime, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            fields.Datetime.now(), NOTIFY_BATCH_SIZE,
+        ))
+        schedules = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if not schedules:
+            return
+        _logger.info("Send %s scheduled messages", len(schedules))
+        Ticket = self.env["helpdesk.ticket"]
+        retry = False
+        for schedule in schedules:
+            error = Ticket._helpdesk_job_step(schedule._send_notifications)
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                retry = True
+            elif error:
+                _logger.error("The notification of message %s could not be sent: %s",
+                              schedule.mail_message_id.id, error)
+        if retry:
+            self.env.ref("mail.ir_cron_send_scheduled_message")._trigger(fields.Datetime.now() + RETRY_DELAY)
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "SELECT count(*) FROM mail_message_schedule WHERE scheduled_datetime <= %s", fields.Datetime.now()
+        ))
+        remaining = self.env.cr.fetchone()[0]
+        # the framework runs the next batch at once while due notifications remain
+        self.env["ir.cron"]._notify_progress(done=len(schedules), remaining=0 if retry else remaining)
