@@ -78,6 +78,11 @@ class TestAssignment(HelpdeskCommon):
         self.zoe.active = False
         self.assertEqual(self._tickets(1).user_id, self.xena)
 
+    def test_round_robin_skips_members_no_longer_agents(self):
+        self.assertEqual(self._tickets(1).user_id, self.xena)
+        self.yuri.groups_id = [Command.unlink(self.env.ref("helpdesk_ticket.group_helpdesk_agent").id)]
+        self.assertEqual(self._tickets(2).user_id, self.zoe | self.xena, "Yuri is skipped")
+
     def test_balanced_picks_least_loaded(self):
         self.team.assignment_method = "manual"
         self._tickets(3, user_id=self.xena.id)
