@@ -1,4 +1,5 @@
 import logging
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -54,6 +55,10 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     # Fields
     # ------------------------------------------------------------------
+    # given on creation: Odoo would otherwise write it on the ticket the first time a
+    # message of the ticket is notified, in the jobs that send them, which then lock
+    # the ticket against each other (see ``_notify_get_recipients_groups``)
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
     number = fields.Char(
         "Ticket Number", readonly=True, copy=False, index=True, default=False,
         help="Unique reference given on creation (e.g. HD-00042). Quote it in every message.",

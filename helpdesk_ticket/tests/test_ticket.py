@@ -7,6 +7,7 @@ from odoo import api, fields, SUPERUSER_ID
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
+from odoo.tools import SQL
 
 from .common import HelpdeskCommon
 
@@ -96,6 +97,49 @@ class TestTicket(HelpdeskCommon):
         self.assertEqual(len(quiet_created), 1, "the creation is logged")
         self.assertEqual(quiet_created.subtype_id, self.env.ref("mail.mt_note"))
         self.assertFalse(quiet_created.notification_ids)
+
+    def test_notifying_rewrites_neither_the_ticket_nor_its_customer(self):
+        """Each notification of a ticket's message puts the customer's portal link in
+        the e-mails (access token, signup token). Neither the ticket (its token is
+        given on creation) nor, once prepared, the customer is written again: the
+        jobs notifying tickets of the same customers at once would lock those rows
+        against each other."""
+        self.env["ir.config_parameter"].sudo().set_param("auth_signup.invitation_scope", "b2c")
+        ticket = self._create_ticket(partner_id=self.customer.id)
+        self.assertTrue(ticket.access_token, "the ticket has its portal token from creation")
+        self.assertNotEqual(ticket.access_token, self._create_ticket().access_token)
+        message = ticket.message_post(body="Any news?", message_type="comment", subtype_xmlid="mail.mt_comment")
+
+        def row_version(record):
+            """The row's physical version (any UPDATE makes a new one), after its
+            last write is dated yesterday: in this test's single transaction, a
+            rewrite of the same values would otherwise change nothing."""
+            self.env.flush_all()
+            self.env.cr.execute(SQL(
+                "UPDATE %s SET write_date = write_date - interval '1 day' WHERE id = %s RETURNING ctid",
+                SQL.identifier(record._table), record.id,
+            ))
+            record.invalidate_recordset(["write_date"])
+            return self.env.cr.fetchone()[0]
+
+        def customer_link():
+            groups = ticket._notify_get_recipients_groups(message, "Ticket")
+            return next(group for group in groups if group[0] == "portal_customer")[2]["button_access"]["url"]
+
+        def unchanged(record, version):
+            self.env.flush_all()
+            self.env.cr.execute(SQL("SELECT ctid FROM %s WHERE id = %s", SQL.identifier(record._table), record.id))
+            return self.env.cr.fetchone()[0] == version
+
+        ticket_version = row_version(ticket)
+        first_link = customer_link()
+        self.assertIn(f"access_token={ticket.access_token}", first_link)
+        self.assertIn("auth_signup_token=", first_link)
+        self.assertTrue(unchanged(ticket, ticket_version), "the ticket was written")
+        ticket_version, customer_version = row_version(ticket), row_version(self.customer)
+        self.assertEqual(customer_link(), first_link)
+        self.assertTrue(unchanged(ticket, ticket_version), "the ticket was written")
+        self.assertTrue(unchanged(self.customer, customer_version), "the customer was written again")
 
     def test_partner_matched_from_email(self):
         ticket = self.env["helpdesk.ticket"].create({
