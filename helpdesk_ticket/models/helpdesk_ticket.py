@@ -322,8 +322,14 @@ class HelpdeskTicket(models.Model):
                 partner = self.env["res.partner"]._helpdesk_find_partner(vals["partner_email"])
                 if partner:
                     vals["partner_id"] = partner.id
-        tickets = super().create(vals_list)
-        tickets._process_new_tickets()
+        # mail.thread's own create subscribes the followers of the department a ticket
+        # is created in and posts the creation message to them, before the routing
+        # rules had their say: both are done here once the department is settled
+        mail_features = not self.env.context.get("tracking_disable")
+        log_creation = mail_features and not self.env.context.get("mail_create_nolog")
+        Ticket = self.with_context(mail_create_nolog=True, helpdesk_department_followers_later=True)
+        tickets = super(HelpdeskTicket, Ticket).create(vals_list).with_env(self.env)
+        tickets._process_new_tickets(mail_features=mail_features, log_creation=log_creation)
         tickets._subscribe_customers()
         return tickets
 
@@ -357,11 +363,52 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     # Processing pipeline shared by every channel
     # ------------------------------------------------------------------
-    def _process_new_tickets(self):
-        """Routing then assignment, for every channel (backend, API, mail, portal, form,
-        chat): every ticket creation goes through ``create`` and therefore here."""
+    def _process_new_tickets(self, mail_features=True, log_creation=True):
+        """Routing, then the department's followers and the creation message, then
+        assignment, for every channel (backend, API, mail, portal, form, chat):
+        every ticket creation goes through ``create`` and therefore here.
+
+        The followers of the department a ticket ends in are the ones subscribed and
+        told of it ("Ticket Created"), not those of the department it was created in
+        when a routing rule moved it. ``mail_features``: False when mail.thread's
+        features are off (``tracking_disable``); ``log_creation``: post the creation
+        message (not when the caller posts its own, as the mail gateway does)."""
+        created_in = {ticket.id: ticket.department_id for ticket in self}
         self._apply_routing_rules()
+        if mail_features:
+            # a ticket moved by the rules had its new department's followers
+            # subscribed by that write; the others get their department's now
+            stayed = self.filtered(lambda t: t.department_id and t.department_id == created_in[t.id])
+            for department in stayed.department_id:
+                stayed.filtered(lambda t: t.department_id == department)._message_auto_subscribe(
+                    {"department_id": department.id}, followers_existing_policy="update",
+                )
+        if log_creation:
+            self._log_creation()
         self.filtered(lambda t: not t.user_id and t.department_id and not t.closed)._auto_assign()
+
+    def _log_creation(self):
+        """The creation message mail.thread posts in ``create``: with its subtype
+        (notifying) where followers are to be told, otherwise logged for the whole
+        batch at once."""
+        bodies = {}
+        for ticket in self:
+            subtype = ticket._creation_subtype()
+            if subtype:
+                ticket.sudo().message_post(
+                    subtype_id=subtype.id, author_id=self.env.user.partner_id.id,
+                    body=Markup('<div summary="o_mail_notification"><p>%s</p></div>') % ticket._creation_message(),
+                )
+            else:
+                bodies[ticket.id] = ticket._creation_message()
+        if bodies:
+            self.browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        if updated_values.get("department_id") and self.env.context.get("helpdesk_department_followers_later"):
+            # at creation: subscribed by _process_new_tickets once routed
+            updated_values = dict(updated_values, department_id=False)
+        return super()._message_auto_subscribe(updated_values, followers_existing_policy=followers_existing_policy)
 
     def _apply_routing_rules(self):
         """Apply the routing rules (helpdesk.routing.rule) to new tickets, in sequence.

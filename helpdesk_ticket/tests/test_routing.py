@@ -95,6 +95,51 @@ class TestRouting(TestRoutingCommon):
         self.assertFalse(self._routing_logs(tickets[1]))
         self.assertFalse(tickets[1].tag_ids)
 
+    def test_followers_of_the_department_routed_to_are_told(self):
+        """A ticket created in one department and routed to another: the followers of
+        the department it ends in follow it and are told of it, those of the
+        department it was created in neither; whatever the channel (the mail gateway
+        tells them with the customer's mail itself)."""
+        Partner = self.env["res.partner"]
+        tech_watcher = Partner.create({"name": "Tech Watcher", "email": "tech.watcher@example.com"})
+        b_watcher = Partner.create({"name": "B Watcher", "email": "b.watcher@example.com"})
+        watchers = tech_watcher | b_watcher
+        self.department_tech.message_subscribe(partner_ids=tech_watcher.ids)
+        self.department_b.message_subscribe(partner_ids=b_watcher.ids)
+        ticket_created = self.env.ref("helpdesk_ticket.mt_ticket_new")
+
+        def told_of(ticket):
+            created = ticket.message_ids.filtered(lambda m: m.subtype_id == ticket_created)
+            self.assertEqual(len(created), 1, ticket.name)
+            # (the mail gateway has its notifications sent by Odoo's scheduled-notification job)
+            self.env["mail.message.schedule"].sudo().search([("mail_message_id", "=", created.id)]).force_send()
+            return created.notification_ids.res_partner_id & watchers
+
+        routed, stayed = self.env["helpdesk.ticket"].create([
+            {"name": "Password reset", "department_id": self.department_b.id, "partner_id": self.customer.id},
+            {"name": "Printer jam", "department_id": self.department_b.id, "partner_id": self.customer.id},
+        ])
+        self.assertEqual(routed.department_id, self.department_tech)
+        self.assertEqual(routed.message_partner_ids & watchers, tech_watcher)
+        self.assertEqual(told_of(routed), tech_watcher)
+        follower = routed.message_follower_ids.filtered(lambda f: f.partner_id == tech_watcher)
+        self.assertIn(ticket_created, follower.subtype_ids)
+        self.assertEqual(stayed.department_id, self.department_b)
+        self.assertEqual(stayed.message_partner_ids & watchers, b_watcher)
+        self.assertEqual(told_of(stayed), b_watcher)
+
+        raw = RAW_MAIL.format(
+            email_from="Carla Customer <carla@customer-corp.example>", subject="Password reset needed",
+            message_id="routing-followers", body="I forgot it.",
+        )
+        mailed = self.env["helpdesk.ticket"].browse(self.env["mail.thread"].message_process(
+            "helpdesk.ticket", raw, custom_values={"department_id": self.department_b.id},
+        ))
+        self.assertEqual(mailed.department_id, self.department_tech)
+        self.assertEqual(mailed.message_partner_ids & watchers, tech_watcher)
+        self.assertEqual(told_of(mailed), tech_watcher)
+        self.assertIn("I forgot it", mailed.message_ids.filtered(lambda m: m.subtype_id == ticket_created).body)
+
     def test_password_reset_routed_from_incoming_email(self):
         raw = RAW_MAIL.format(
             email_from="Carla Customer <carla@customer-corp.example>",
