@@ -401,7 +401,7 @@ class HelpdeskTicket(models.Model):
         being updated by another transaction) stays flagged for the next run; one
         whose acknowledgement fails (a broken template) gets a note saying why.
         Neither holds back the others."""
-        tickets = self._helpdesk_job_take("ack_pending", batch_size)
+        tickets = self._helpdesk_job_take("ack_pending", batch_size, ACK_CRON_XMLID)
         retry = self.browse()
         if tickets:
             own = self._helpdesk_own_addresses()

@@ -1,16 +1,16 @@
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import JOB_RETRY_DELAY
+
 _logger = logging.getLogger(__name__)
 
+SCHEDULE_CRON_XMLID = "mail.ir_cron_send_scheduled_message"
 #: scheduled notifications sent per transaction of the job
 NOTIFY_BATCH_SIZE = 200
-#: a notification in conflict with another transaction is sent again this long after
-RETRY_DELAY = timedelta(seconds=5)
 
 
 class MailMessageSchedule(models.Model):
@@ -32,7 +32,8 @@ class MailMessageSchedule(models.Model):
         * one that fails for another reason is logged and kept, without holding
           back the others."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
+        Ticket = self.env["helpdesk.ticket"]
+        schedules = self.browse(Ticket._helpdesk_job_lock(SQL(
             """
             SELECT id FROM mail_message_schedule
              WHERE scheduled_datetime <= %s
@@ -41,12 +42,10 @@ class MailMessageSchedule(models.Model):
                FOR UPDATE SKIP LOCKED
             """,
             fields.Datetime.now(), NOTIFY_BATCH_SIZE,
-        ))
-        schedules = self.browse([row[0] for row in self.env.cr.fetchall()])
+        ), SCHEDULE_CRON_XMLID))
         if not schedules:
             return
         _logger.info("Send %s scheduled messages", len(schedules))
-        Ticket = self.env["helpdesk.ticket"]
         retry = False
         for schedule in schedules:
             error = Ticket._helpdesk_job_step(schedule._send_notifications)
@@ -56,7 +55,7 @@ class MailMessageSchedule(models.Model):
                 _logger.error("The notification of message %s could not be sent: %s",
                               schedule.mail_message_id.id, error)
         if retry:
-            self.env.ref("mail.ir_cron_send_scheduled_message")._trigger(fields.Datetime.now() + RETRY_DELAY)
+            self.env.ref(SCHEDULE_CRON_XMLID)._trigger(fields.Datetime.now() + JOB_RETRY_DELAY)
         self.env.flush_all()
         self.env.cr.execute(SQL(
             "SELECT count(*) FROM mail_message_schedule WHERE scheduled_datetime <= %s", fields.Datetime.now()

@@ -1,13 +1,13 @@
 import logging
-from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import JOB_RETRY_DELAY
 
 _logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ OPEN_STATUSES = ("ongoing", "paused")
 #: lines handled per cron batch (the ORM flushes updates by chunks of 100 rows)
 CRON_BATCH_SIZE = 100
 #: a batch in conflict with another transaction is handled again after this delay
-RETRY_DELAY_SECONDS = 5
+SLA_CRON_XMLID = "helpdesk_sla.ir_cron_helpdesk_sla_check"
 
 
 class HelpdeskTicketSla(models.Model):
@@ -245,7 +245,7 @@ class HelpdeskTicketSla(models.Model):
 
     @api.model
     def _trigger_cron_at(self, at):
-        cron = self.env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check", raise_if_not_found=False)
+        cron = self.env.ref(SLA_CRON_XMLID, raise_if_not_found=False)
         if not cron:
             return
         # triggers already due are being (or about to be) consumed by a run:
@@ -288,30 +288,33 @@ class HelpdeskTicketSla(models.Model):
         now = fields.Datetime.now()
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute("""
+        lock = self.env["helpdesk.ticket"]._helpdesk_job_lock
+        failed = self.browse(lock(SQL(
+            """
             SELECT id FROM helpdesk_ticket_sla
              WHERE status = 'ongoing' AND deadline <= %s
              ORDER BY deadline, id
              LIMIT %s
                FOR UPDATE SKIP LOCKED
-        """, [now, batch_size])
-        failed = self.browse([row[0] for row in cr.fetchall()])
-        cr.execute("""
+            """, now, batch_size,
+        ), SLA_CRON_XMLID))
+        warned = self.browse(lock(SQL(
+            """
             SELECT id FROM helpdesk_ticket_sla
              WHERE status = 'ongoing' AND NOT coalesce(warning_sent, false)
                AND warning_date <= %s AND deadline > %s
              ORDER BY warning_date, id
              LIMIT %s
                FOR UPDATE SKIP LOCKED
-        """, [now, now, batch_size])
-        warned = self.browse([row[0] for row in cr.fetchall()])
+            """, now, now, batch_size,
+        ), SLA_CRON_XMLID))
         if failed or warned:
             error = self.env["helpdesk.ticket"]._helpdesk_job_step(lambda: self._cron_act(failed, warned))
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 # a ticket of the batch was changed by another transaction (an agent,
                 # a mail, another job) since this one began: nothing of the batch is
                 # kept, a new run in a new transaction handles it in a few seconds
-                self._trigger_cron_at(now + timedelta(seconds=RETRY_DELAY_SECONDS))
+                self._trigger_cron_at(now + JOB_RETRY_DELAY)
                 return 0, 0
             if error:
                 raise error

@@ -117,3 +117,31 @@ class TestSlaConcurrency(BaseCase):
             statuses, warned, failed_notes, warning_notes = self._state(cr)
         self.assertEqual(statuses, ["failed"] * 4 + ["ongoing"] * 4)
         self.assertEqual((failed_notes, warning_notes), (4, 4))
+
+    def test_due_line_changed_by_another_transaction(self):
+        """A due line itself changed and committed by someone else after the cron's
+        transaction began: locking it would be a serialization failure. The run does
+        not fail: the lines it could lock are handled, the others by a new run a few
+        seconds later."""
+        with self._cursor() as cron_cr, self._cursor() as agent_cr:
+            cron_cr.execute("SELECT 1")  # the cron's snapshot is taken
+            agent_cr.execute(
+                "UPDATE helpdesk_ticket_sla SET write_date = now() WHERE ticket_id = %s AND target = 'resolution'",
+                [self.ids["tickets"][0]],
+            )
+            agent_cr.commit()
+            env = self._env(cron_cr)
+            cron = env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
+            before = fields.Datetime.now()
+            # the failures (first response lines) are handled, the warnings are not
+            self.assertEqual(env["helpdesk.ticket.sla"]._cron_check(), (4, 0))
+            retry = env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", ">", before)])
+            self.assertTrue(retry, "a new run is planned")
+            retry.unlink()  # no cron thread of this process must run it during the next tests
+            cron_cr.commit()
+        with self._cursor() as cr:
+            self.assertEqual(self._env(cr)["helpdesk.ticket.sla"]._cron_check(), (0, 4))
+        with self._cursor() as cr:
+            statuses, warned, failed_notes, warning_notes = self._state(cr)
+        self.assertEqual(statuses, ["failed"] * 4 + ["ongoing"] * 4)
+        self.assertEqual((warned, failed_notes, warning_notes), (8, 4, 4))

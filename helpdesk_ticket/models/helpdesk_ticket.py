@@ -17,6 +17,8 @@ _logger = logging.getLogger(__name__)
 ASSIGNMENT_CRON_XMLID = "helpdesk_ticket.ir_cron_helpdesk_assignment_notice"
 #: tickets whose agents are told per transaction of the assignment notice job
 ASSIGNMENT_NOTICE_BATCH_SIZE = 200
+#: a job whose batch met a concurrent change runs again this long after
+JOB_RETRY_DELAY = timedelta(seconds=5)
 
 PRIORITIES = [
     ("0", "Low"),
@@ -477,7 +479,7 @@ class HelpdeskTicket(models.Model):
         """Tell the agents about the tickets assigned to them automatically, once
         each: Odoo's usual notification for one ticket, one summary for several
         (see ``_helpdesk_job_take`` for how the work is shared between workers)."""
-        tickets = self._helpdesk_job_take("assignment_notice_pending", batch_size)
+        tickets = self._helpdesk_job_take("assignment_notice_pending", batch_size, ASSIGNMENT_CRON_XMLID)
         retry = self.browse()
         for agent, assigned in tickets.filtered("user_id").grouped("user_id").items():
             error = self._helpdesk_job_step(lambda: assigned._notify_auto_assignment(agent))
@@ -492,7 +494,7 @@ class HelpdeskTicket(models.Model):
     # Jobs woken at commit (assignment notices, acknowledgements...)
     # ------------------------------------------------------------------
     @api.model
-    def _helpdesk_job_take(self, flag, batch_size):
+    def _helpdesk_job_take(self, flag, batch_size, cron_xmlid):
         """A batch of the tickets flagged ``flag`` (a boolean column), oldest first;
         ``_helpdesk_job_done`` unflags them in the same transaction.
 
@@ -500,11 +502,32 @@ class HelpdeskTicket(models.Model):
         the same ticket, and a ticket being saved by someone is left for later. A
         crash before the commit leaves the batch flagged for the next run."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
+        ids = self._helpdesk_job_lock(SQL(
             "SELECT id FROM helpdesk_ticket WHERE %s ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
             SQL.identifier(flag), batch_size,
-        ))
-        return self.sudo().with_context(active_test=False).browse([row[0] for row in self.env.cr.fetchall()])
+        ), cron_xmlid)
+        return self.sudo().with_context(active_test=False).browse(ids)
+
+    @api.model
+    def _helpdesk_job_lock(self, query, cron_xmlid):
+        """The ids that ``query`` (a ``SELECT id ... FOR UPDATE SKIP LOCKED``) locks
+        for a job's batch.
+
+        In Odoo's REPEATABLE READ transactions, locking a row that another
+        transaction changed and committed since this one began is a serialization
+        failure, ``SKIP LOCKED`` or not (a flagged ticket just saved by an agent or
+        another job). Then nothing is taken and the cron ``cron_xmlid`` runs again
+        in a few seconds, in a new transaction, instead of failing the run."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return [row[0] for row in self.env.cr.fetchall()]
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+            _logger.info("Helpdesk job: batch left for a new run (%s)", error.pgcode)
+            cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(at=fields.Datetime.now() + JOB_RETRY_DELAY)
+            return []
 
     @api.model
     def _helpdesk_job_done(self, flag, cron_xmlid, tickets, retry):
