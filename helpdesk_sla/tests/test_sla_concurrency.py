@@ -91,22 +91,31 @@ class TestSlaConcurrency(BaseCase):
         self.assertEqual(failed_notes, 4, "each failure handled once")
         self.assertEqual(warning_notes, 4, "each warning sent once")
 
-    def test_ticket_changed_by_another_transaction(self):
-        """A ticket of the batch saved by someone else after the cron's transaction
-        began: no error, nothing half done, the batch is handled by a new run a few
-        seconds later."""
+    def _run_after_concurrent_change(self, change, params):
+        """A cron run whose transaction began before another one ran ``change`` and
+        committed; returns what the run did, after checking that it planned a new
+        run a few seconds later (for what it had to leave)."""
         with self._cursor() as cron_cr, self._cursor() as agent_cr:
             cron_cr.execute("SELECT 1")  # the cron's snapshot is taken
-            agent_cr.execute("UPDATE helpdesk_ticket SET priority = '1' WHERE id = %s", [self.ids["tickets"][0]])
+            agent_cr.execute(change, params)
             agent_cr.commit()
             env = self._env(cron_cr)
             cron = env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
             before = fields.Datetime.now()
-            self.assertEqual(env["helpdesk.ticket.sla"]._cron_check(), (0, 0))
+            done = env["helpdesk.ticket.sla"]._cron_check()
             retry = env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", ">", before)])
             self.assertTrue(retry, "a new run is planned")
             retry.unlink()  # no cron thread of this process must run it during the next tests
             cron_cr.commit()
+        return done
+
+    def test_ticket_changed_by_another_transaction(self):
+        """A ticket of the batch saved by someone else after the cron's transaction
+        began: no error, nothing half done, the batch is handled by a new run a few
+        seconds later."""
+        self.assertEqual(self._run_after_concurrent_change(
+            "UPDATE helpdesk_ticket SET priority = '1' WHERE id = %s", [self.ids["tickets"][0]],
+        ), (0, 0))
         with self._cursor() as cr:
             statuses, warned, failed_notes, _warning_notes = self._state(cr)
         self.assertEqual(statuses, ["ongoing"] * 8, "nothing of the batch kept")
@@ -123,22 +132,11 @@ class TestSlaConcurrency(BaseCase):
         transaction began: locking it would be a serialization failure. The run does
         not fail: the lines it could lock are handled, the others by a new run a few
         seconds later."""
-        with self._cursor() as cron_cr, self._cursor() as agent_cr:
-            cron_cr.execute("SELECT 1")  # the cron's snapshot is taken
-            agent_cr.execute(
-                "UPDATE helpdesk_ticket_sla SET write_date = now() WHERE ticket_id = %s AND target = 'resolution'",
-                [self.ids["tickets"][0]],
-            )
-            agent_cr.commit()
-            env = self._env(cron_cr)
-            cron = env.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
-            before = fields.Datetime.now()
-            # the failures (first response lines) are handled, the warnings are not
-            self.assertEqual(env["helpdesk.ticket.sla"]._cron_check(), (4, 0))
-            retry = env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", ">", before)])
-            self.assertTrue(retry, "a new run is planned")
-            retry.unlink()  # no cron thread of this process must run it during the next tests
-            cron_cr.commit()
+        # the failures (first response lines) are handled, the warnings are not
+        self.assertEqual(self._run_after_concurrent_change(
+            "UPDATE helpdesk_ticket_sla SET write_date = now() WHERE ticket_id = %s AND target = 'resolution'",
+            [self.ids["tickets"][0]],
+        ), (4, 0))
         with self._cursor() as cr:
             self.assertEqual(self._env(cr)["helpdesk.ticket.sla"]._cron_check(), (0, 4))
         with self._cursor() as cr:
