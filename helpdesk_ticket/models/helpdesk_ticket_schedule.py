@@ -1,14 +1,9 @@
-import logging
-
-import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from .helpdesk_ticket import PRIORITIES
-
-_logger = logging.getLogger(__name__)
 
 INTERVAL_TYPES = [
     ("days", "Days"),
@@ -126,23 +121,18 @@ class HelpdeskTicketSchedule(models.Model):
         run commits. The ticket and the new date are written in the same transaction."""
         today = fields.Date.context_today(self)
         self.env.flush_all()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    """
-                    SELECT id FROM helpdesk_ticket_schedule
-                     WHERE active AND next_date <= %s
-                  ORDER BY next_date, id
-                     LIMIT %s
-                       FOR UPDATE SKIP LOCKED
-                    """,
-                    today, limit,
-                ))
-                ids = [row[0] for row in self.env.cr.fetchall()]
-        except psycopg2.errors.SerializationFailure:
-            # another worker committed changes to these rows since our snapshot: it did the job
-            _logger.info("helpdesk.ticket.schedule: due schedules processed concurrently, skipping")
-            return self.env["helpdesk.ticket"]
+        # a schedule changed by another transaction since this run began (another
+        # worker's run, a user's edit) leaves the batch for a new run in a few seconds
+        ids = self.env["helpdesk.ticket"]._helpdesk_job_lock(SQL(
+            """
+            SELECT id FROM helpdesk_ticket_schedule
+             WHERE active AND next_date <= %s
+          ORDER BY next_date, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            today, limit,
+        ), "helpdesk_ticket.ir_cron_helpdesk_ticket_schedule")
         tickets = self.env["helpdesk.ticket"]
         schedules = self.browse(ids)
         schedules.invalidate_recordset(["next_date", "active"])

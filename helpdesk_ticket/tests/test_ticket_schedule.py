@@ -106,3 +106,33 @@ class TestTicketSchedule(HelpdeskCommon):
         finally:
             with self.registry.cursor() as cleanup_cr:
                 cleanup_cr.execute("DELETE FROM helpdesk_ticket_schedule WHERE id = %s", [schedule_id])
+
+    def test_schedule_changed_since_the_run_began(self):
+        """A due schedule edited and saved by someone after the run's transaction
+        began (locking it would be a serialization failure): the run does not fail,
+        it plans a new run a few seconds later, which opens the ticket."""
+        with self.registry.cursor() as setup_cr:
+            schedule_id = self.env(cr=setup_cr)["helpdesk.ticket.schedule"].create({
+                "name": "Edited schedule", "next_date": fields.Date.today(),
+            }).id
+            setup_cr.commit()
+        try:
+            with self.registry.cursor() as cron_cr, self.registry.cursor() as user_cr:
+                cron_cr.execute("SELECT 1")  # the run's snapshot is taken
+                user_cr.execute("UPDATE helpdesk_ticket_schedule SET name = 'Edited schedule (renamed)' "
+                                "WHERE id = %s", [schedule_id])
+                user_cr.commit()
+                env = self.env(cr=cron_cr)
+                cron = env.ref("helpdesk_ticket.ir_cron_helpdesk_ticket_schedule")
+                before = fields.Datetime.now()
+                self.assertFalse(env["helpdesk.ticket.schedule"]._cron_create_due_tickets())
+                self.assertTrue(env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", ">", before)]),
+                                "a new run is planned")
+                cron_cr.rollback()
+            with self.registry.cursor() as cr:
+                tickets = self.env(cr=cr)["helpdesk.ticket.schedule"]._cron_create_due_tickets()
+                self.assertIn("Edited schedule (renamed)", tickets.mapped("name"))
+                cr.rollback()
+        finally:
+            with self.registry.cursor() as cleanup_cr:
+                cleanup_cr.execute("DELETE FROM helpdesk_ticket_schedule WHERE id = %s", [schedule_id])
