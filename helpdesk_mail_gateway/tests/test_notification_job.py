@@ -29,14 +29,21 @@ class TestNotificationJob(MailGatewayCommon):
         broken.notification_parameters = json.dumps({"no_such_parameter": True})
         sound_message = sound.mail_message_id
 
-        with freeze_time(fields.Datetime.now() + timedelta(seconds=2)), self.assertLogs(
-            "odoo.addons.helpdesk_mail_gateway.models.mail_message_schedule", level="ERROR"
-        ) as logs:
+        later = fields.Datetime.now() + timedelta(seconds=2)
+        logger = "odoo.addons.helpdesk_mail_gateway.models.mail_message_schedule"
+        with freeze_time(later), self.assertLogs(logger, level="ERROR") as logs:
             self.env["mail.message.schedule"].sudo()._send_notifications_cron()
         self.assertIn(str(broken.mail_message_id.id), logs.output[0])
         self.assertFalse(sound.exists(), "the sound notification is sent")
         self.assertTrue(self.env["mail.mail"].sudo().search([("mail_message_id", "=", sound_message.id)]))
         self.assertTrue(broken.exists(), "the broken one is kept, not lost")
+        # postponed to the job's hourly run: the next runs do not retry it at once
+        self.assertGreaterEqual(broken.scheduled_datetime, later + timedelta(minutes=59))
+        with freeze_time(later + timedelta(seconds=5)), self.assertNoLogs(logger, level="ERROR"):
+            self.env["mail.message.schedule"].sudo()._send_notifications_cron()
+        with freeze_time(later + timedelta(hours=1, seconds=1)), self.assertLogs(logger, level="ERROR"):
+            self.env["mail.message.schedule"].sudo()._send_notifications_cron()
+        self.assertTrue(broken.exists(), "still kept")
 
     def test_not_due_yet_is_left(self):
         ticket, agent_message = self.make_reply_target(user_id=self.agent_a.id)

@@ -25,7 +25,6 @@ STATUSES = [
 OPEN_STATUSES = ("ongoing", "paused")
 #: lines handled per cron batch (the ORM flushes updates by chunks of 100 rows)
 CRON_BATCH_SIZE = 100
-#: a batch in conflict with another transaction is handled again after this delay
 SLA_CRON_XMLID = "helpdesk_sla.ir_cron_helpdesk_sla_check"
 
 

@@ -381,10 +381,8 @@ class HelpdeskTicket(models.Model):
             # a ticket moved by the rules had its new department's followers
             # subscribed by that write; the others get their department's now
             stayed = self.filtered(lambda t: t.department_id and t.department_id == created_in[t.id])
-            for department in stayed.department_id:
-                stayed.filtered(lambda t: t.department_id == department)._message_auto_subscribe(
-                    {"department_id": department.id}, followers_existing_policy="update",
-                )
+            for department, tickets in stayed.grouped("department_id").items():
+                tickets._message_auto_subscribe({"department_id": department.id}, followers_existing_policy="update")
         if log_creation:
             self._log_creation()
         self.filtered(lambda t: not t.user_id and t.department_id and not t.closed)._auto_assign()
@@ -524,10 +522,16 @@ class HelpdeskTicket(models.Model):
                 return [row[0] for row in self.env.cr.fetchall()]
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
             _logger.info("Helpdesk job: batch left for a new run (%s)", error.pgcode)
-            cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger(at=fields.Datetime.now() + JOB_RETRY_DELAY)
+            self._helpdesk_job_retry_soon(cron_xmlid)
             return []
+
+    @api.model
+    def _helpdesk_job_retry_soon(self, cron_xmlid):
+        """Run the cron ``cron_xmlid`` again in a few seconds, in a new transaction
+        (for work left after a conflict with another transaction)."""
+        cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at=fields.Datetime.now() + JOB_RETRY_DELAY)
 
     @api.model
     def _helpdesk_job_done(self, flag, cron_xmlid, tickets, retry):
