@@ -47,9 +47,15 @@ AUTO_REPLY_LOCALPARTS = {
 }
 
 
+def one_line(text):
+    """``text`` on one line: every run of whitespace, line breaks included (also
+    vertical tab, form feed, NEL...: no mail header may hold them), made one space."""
+    return " ".join((text or "").split())
+
+
 def clean_subject(subject):
     """Ticket name from a mail subject: reply/forward markers and ticket tokens removed."""
-    text = " ".join((subject or "").split())
+    text = one_line(subject)
     previous = None
     while text != previous:
         previous = text

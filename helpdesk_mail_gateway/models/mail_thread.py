@@ -5,9 +5,10 @@ import email.policy
 import logging
 from xmlrpc import client as xmlrpclib
 
-from odoo import api, models
+from odoo import api, models, tools
+from odoo.tools.mail import decode_message_header
 
-from ..mail_tools import auto_submitted_reason, fallback_message_id, normalize_charset_labels
+from ..mail_tools import auto_submitted_reason, fallback_message_id, normalize_charset_labels, one_line
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +28,21 @@ class HelpdeskMailRejected(ValueError):
 
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
+
+    @api.model
+    def _routing_create_bounce_email(self, email_from, body_html, message, **mail_values):
+        """Odoo's bounce to the sender of a refused mail (loop detection, a write to
+        the catchall), which it creates and sends at once: none for a sender without
+        a valid address (it could never be delivered and would only lie in the queue
+        as failed), and its subject on one line (a subject with a vertical tab or
+        form feed made Odoo's mail unsendable)."""
+        bounce_to = decode_message_header(message, "Return-Path") or email_from
+        if not tools.email_normalize(bounce_to or "", strict=False):
+            _logger.info("No bounce for the mail %s: the sender %r has no valid address",
+                         message.get("Message-Id"), bounce_to)
+            return
+        mail_values.setdefault("subject", "Re: %s" % one_line(message.get("subject")))
+        return super()._routing_create_bounce_email(email_from, body_html, message, **mail_values)
 
     # ------------------------------------------------------------------
     # Entry point: atomic, deduplicated, size-checked processing

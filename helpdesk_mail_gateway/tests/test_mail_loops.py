@@ -1,4 +1,7 @@
 """Auto-replies, bounces, own addresses, mail loops and duplicate deliveries."""
+import email.policy
+from email.message import EmailMessage
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -119,6 +122,31 @@ class TestMailLoops(MailGatewayCommon):
         bounce = self.env["mail.mail"].search([("email_to", "ilike", "nina.new@newcorp.example"),
                                                 ("references", "ilike", "loop-detection-bounce-email")])
         self.assertTrue(bounce, "the sender is told once per refused mail")
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_loop_bounce_only_to_a_valid_sender_with_a_one_line_subject(self):
+        """The loop-detection bounce: none to a sender without a valid address (it
+        could only fail in the queue); to a valid one, sendable whatever line breaks
+        (vertical tab, form feed, NEL) the refused mail's subject held."""
+        self.env["ir.config_parameter"].sudo().set_param("mail.gateway.loop.threshold", 2)
+        Mail = self.env["mail.mail"].sudo()
+        before = Mail.search([], order="id desc", limit=1).id or 0
+        for sender in ("no-at-sign", "Vera Valid <vera@newcorp.example>"):
+            for index in range(3):
+                raw = (
+                    f"From: {sender}\r\nTo: hd-support@hd-test.example\r\n"
+                    f"Subject: a b c\x85d\x0be\x0cf {index}\r\n"
+                    f"Message-ID: <bounce-{index}-{len(sender)}@newcorp.example>\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+                ).encode()
+                self.env["mail.thread"].message_process(False, raw)
+        bounces = Mail.search([("id", ">", before), ("references", "ilike", "loop-detection-bounce-email")])
+        self.assertEqual(len(bounces), 1, "one bounce, to the valid sender only")
+        self.assertIn("vera@newcorp.example", bounces.email_to)
+        self.assertEqual(bounces.subject, "Re: a b c d e f 2")
+        header_check = EmailMessage(policy=email.policy.SMTP)
+        header_check["Subject"] = bounces.subject  # raises on a line break
+        self.assertIn(b"Subject: Re: a b c d e f 2", header_check.as_bytes())
 
     def test_reply_to_loop_bounce_ignored(self):
         raw = (
