@@ -102,6 +102,43 @@ def brute_add(cal, start, minutes, pauses=(), limit=timedelta(days=40)):
     return None
 
 
+def brute_clock(cal, start, minutes, pauses, stop=None, limit=timedelta(days=40)):
+    """Reference of ``plan_clock``: a clock ticking minute by minute from
+    ``start``. It does not tick during the minutes covered by a pause (before
+    ``stop``); a pause running forever (still open) stops it for good, from
+    the first minute of that paused stretch; it is due when ``minutes``
+    working minutes have ticked: a pause beginning then no longer stops it."""
+    def paused(moment):
+        if stop is not None and moment >= stop:
+            return False
+        return any(a <= moment and (b is None or moment < b) for a, b in pauses)
+
+    last_end = max([b for a, b in pauses if b is not None] + [start])
+
+    def stretch_never_ends(moment):
+        if stop is not None:
+            return False  # nothing stops the clock after its stop
+        while paused(moment):
+            if moment >= last_end:
+                return True  # only a pause still open covers it
+            moment += MINUTE
+        return False
+
+    counted = paused_minutes = 0
+    moment = start
+    while counted < minutes:
+        if moment >= start + limit:
+            return None
+        if paused(moment):
+            if (moment == start or not paused(moment - MINUTE)) and stretch_never_ends(moment):
+                return bt.ClockPlan(brute_add(cal, start, minutes + paused_minutes), paused_minutes / 60, moment)
+            paused_minutes += brute_is_working(cal, moment)
+        elif brute_is_working(cal, moment):
+            counted += 1
+        moment += MINUTE
+    return bt.ClockPlan(moment, paused_minutes / 60, None)  # the end of the last minute that ticked
+
+
 # -- strategies --------------------------------------------------------------
 quarter = st.integers(min_value=0, max_value=96).map(lambda q: q * 15)
 
@@ -241,3 +278,45 @@ class TestBusinessTime(TransactionCase):
         expected = brute_add(cal, start, minutes, pauses)
         assume(expected is not None)
         self.assertEqual(bt.deadline_with_pauses(cal, start, minutes / 60, pauses), expected)
+
+    # -- a clock derived from its pause record ---------------------------------
+    def test_plan_clock_example(self):
+        cal = self._office()
+        monday_9 = datetime(2024, 6, 17, 7, 0)  # Brussels
+        waiting = (datetime(2024, 6, 17, 8, 0), datetime(2024, 6, 17, 10, 0))  # 10:00-12:00
+        plan = bt.plan_clock(cal, monday_9, 8, [waiting])
+        self.assertEqual(plan, bt.ClockPlan(datetime(2024, 6, 18, 9, 0), 2.0, None))
+        # the same pause still lasting: the clock is stopped since 10:00
+        plan = bt.plan_clock(cal, monday_9, 8, [(waiting[0], None)])
+        self.assertEqual(plan, bt.ClockPlan(datetime(2024, 6, 18, 7, 0), 0.0, waiting[0]))
+        # reached at 11:00 during the pause: one paused hour counts
+        plan = bt.plan_clock(cal, monday_9, 8, [(waiting[0], None)], stop=datetime(2024, 6, 17, 9, 0))
+        self.assertEqual(plan, bt.ClockPlan(datetime(2024, 6, 18, 8, 0), 1.0, None))
+        # a one-hour clock was due at 10:00 when the pause began: it does not stop
+        self.assertEqual(bt.plan_clock(cal, monday_9, 1, [(waiting[0], None)]),
+                         bt.ClockPlan(waiting[0], 0.0, None))
+
+    @SETTINGS
+    @given(data=st.data())
+    def test_plan_clock_matches_reference(self, data):
+        """Any pause record (overlapping rows, rows before the start, the last one
+        still open), running or stopped clock, against a minute-by-minute clock."""
+        cal, anchor = data.draw(calendars())
+        start = data.draw(instants(anchor, max_days=1))
+        minutes = data.draw(st.integers(1, 60 * 12))
+        minute_offsets = st.integers(-60 * 12, 60 * 24 * 3)
+        pauses = []
+        for _i in range(data.draw(st.integers(0, 4))):
+            begin = start + timedelta(minutes=data.draw(minute_offsets))
+            pauses.append((begin, begin + timedelta(minutes=data.draw(st.integers(0, 60 * 24)))))
+        if data.draw(st.booleans()):
+            pauses.append((start + timedelta(minutes=data.draw(minute_offsets)), None))
+        stop = None
+        if data.draw(st.booleans()):
+            stop = start + timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 3)))
+
+        expected = brute_clock(cal, start, minutes, pauses, stop)
+        assume(expected is not None and expected.deadline is not None)
+        plan = bt.plan_clock(cal, start, minutes / 60, pauses, stop=stop)
+        self.assertEqual((plan.deadline, plan.paused_since), (expected.deadline, expected.paused_since))
+        self.assertAlmostEqual(plan.paused_hours, expected.paused_hours, places=6)

@@ -26,10 +26,12 @@ Public API (used by helpdesk_sla and helpdesk_reports)::
     add_working_hours(cal, start, hours) -> datetime
     deadline_with_pauses(cal, start, hours, pauses) -> datetime
     paused_working_hours(cal, start, hours, pauses) -> float
+    plan_clock(cal, start, hours, pauses, stop=None) -> ClockPlan
 """
 
 import bisect
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
 import pytz
@@ -38,11 +40,13 @@ __all__ = [
     "Attendance",
     "BusinessCalendar",
     "ALWAYS_OPEN",
+    "ClockPlan",
     "add_working_hours",
     "calendar_from_record",
     "deadline_with_pauses",
     "make_calendar",
     "paused_working_hours",
+    "plan_clock",
     "week_type",
     "working_hours_between",
     "working_intervals",
@@ -299,26 +303,69 @@ def add_working_hours(cal, start, hours):
     raise ValueError("No working time found in the next %s days." % SEARCH_HORIZON.days)
 
 
-def paused_working_hours(cal, start, hours, pauses=()):
-    """Working hours by which the ``pauses`` (``(pause_start, pause_end)`` UTC
-    pairs) push the deadline of a clock of ``hours`` working hours started at
-    ``start``.
+class ClockPlan(NamedTuple):
+    """What a clock's pauses make of it (see :func:`plan_clock`)."""
 
-    Only the part of a pause after ``start`` counts, and only the pauses that
-    begin before the (moved) deadline: a clock already past its deadline has
-    failed and no longer stops. This is exactly how helpdesk SLA lines
-    accumulate ``paused_hours``."""
+    deadline: datetime
+    paused_hours: float  # working hours of the ended pauses that count
+    paused_since: datetime | None  # start of the pause stopping the clock now (None: running or stopped)
+
+
+def _pause_sequence(start, pauses, stop):
+    """The ``pauses`` (``(begin, end or None)``: None while it lasts) that can
+    stop a clock running from ``start`` until ``stop`` (None: still running):
+    cut to [start, stop], merged, sorted; at most the last one is open."""
+    horizon = datetime.max
+    cut = []
+    for begin, end in pauses:
+        begin, end = max(begin, start), min(end or horizon, stop or horizon)
+        if begin < end:
+            cut.append((begin, end))
+    merged = []
+    for begin, end in sorted(cut):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return [(begin, None if end == horizon else end) for begin, end in merged]
+
+
+def plan_clock(cal, start, hours, pauses=(), stop=None):
+    """Deadline of a clock of ``hours`` working hours started at ``start``,
+    derived from the record of its ``pauses``: ``(pause_start, pause_end)``
+    UTC pairs in any order (they may overlap; ``pause_end`` None while the
+    pause lasts). ``stop``: when the clock stopped for good (its target was
+    reached), None while it runs; what comes after it does not count.
+
+    A pause pushes the deadline by the working hours it lasts after
+    ``start``, when it begins before the deadline the earlier pauses give: a
+    clock already past its deadline has failed and no longer stops. A pause
+    that still lasts (and began in time) stops the clock: ``paused_since`` is
+    its start, the deadline is the one of the ended pauses (it moves when the
+    pause ends). This is how helpdesk SLA lines derive their deadline and
+    ``paused_hours`` from the pause log.
+
+    Raises ``ValueError`` when the calendar has no working time."""
     paused = 0.0
     deadline = add_working_hours(cal, start, hours)
-    for pause_start, pause_end in sorted(pauses):
+    for pause_start, pause_end in _pause_sequence(start, pauses, stop):
         if pause_start >= deadline:
             break
-        paused += working_hours_between(cal, max(pause_start, start), pause_end)
+        if pause_end is None:
+            return ClockPlan(deadline, paused, pause_start)
+        paused += working_hours_between(cal, pause_start, pause_end)
         deadline = add_working_hours(cal, start, hours + paused)
-    return paused
+    return ClockPlan(deadline, paused, None)
+
+
+def paused_working_hours(cal, start, hours, pauses=()):
+    """Working hours by which the ended ``pauses`` (``(pause_start,
+    pause_end)`` UTC pairs) push the deadline of a clock of ``hours`` working
+    hours started at ``start`` (see :func:`plan_clock`)."""
+    return plan_clock(cal, start, hours, pauses).paused_hours
 
 
 def deadline_with_pauses(cal, start, hours, pauses=()):
     """Deadline of a clock of ``hours`` working hours started at ``start`` that
-    stops during the ``pauses`` (see :func:`paused_working_hours`)."""
-    return add_working_hours(cal, start, hours + paused_working_hours(cal, start, hours, pauses))
+    stops during the ended ``pauses`` (see :func:`plan_clock`)."""
+    return plan_clock(cal, start, hours, pauses).deadline
