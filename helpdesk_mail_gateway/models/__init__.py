@@ -4,5 +4,3 @@ from . import helpdesk_department
 from . import helpdesk_ticket
 from . import fetchmail_server
 from . import mail_alias
-from . import mail_mail
-from . import mail_message_schedule

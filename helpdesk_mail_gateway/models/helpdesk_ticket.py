@@ -20,6 +20,9 @@ ACK_CRON_XMLID = "helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge"
 MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
 # notifications of received mails are due this long after the mail (see _notify_thread)
 NOTIFY_DELAY = timedelta(seconds=1)
+#: key of a new ticket's route values (message_route -> message_new) carrying why
+#: the mail creating it is automatic
+AUTO_REASON_KEY = "helpdesk_auto_reason"
 #: tickets acknowledged per transaction of the job (their rows stay locked until it commits)
 ACK_BATCH_SIZE = 50
 
@@ -219,6 +222,10 @@ class HelpdeskTicket(models.Model):
                     alias = ticket.department_id.alias_id
                 thread_id = 0
                 message_dict.pop("parent_id", None)
+        if not thread_id:
+            reason = auto_submitted_reason(message)
+            if reason:
+                custom_values = dict(custom_values or {}, **{AUTO_REASON_KEY: reason})
         new_route = (model, thread_id, custom_values, user_id, alias)
         return [route for route in routes if route[0] != self._name] + [new_route]
 
@@ -300,15 +307,18 @@ class HelpdeskTicket(models.Model):
         values.setdefault("name", clean_subject(msg_dict.get("subject")) or self.env._("(no subject)"))
         values.setdefault("description", msg_dict.get("body"))
         values["channel"] = "email"
+        # an automatic mail (auto-reply, bounce, list) makes a ticket but is not
+        # acknowledged: _helpdesk_rewrite_routes put the reason in the route's values
+        auto_reason = values.pop(AUTO_REASON_KEY, False)
+        values.setdefault("ack_pending", not auto_reason)
         if partner:
             values["partner_id"] = partner.id
             msg_dict["author_id"] = partner.id
         values["partner_email"] = partner.email_normalized or normalized or False
         # the generic implementation writes the formatted sender in partner_email
-        ticket = super(HelpdeskTicket, self.with_context(helpdesk_gateway_new=True)).message_new(
-            dict(msg_dict, email_from=values["partner_email"] or email_from), values
-        )
-        ticket = ticket.with_env(self.env)
+        ticket = super().message_new(dict(msg_dict, email_from=values["partner_email"] or email_from), values)
+        if auto_reason:
+            ticket._helpdesk_log_no_acknowledgement(self.env._("automatic message (%s)", auto_reason))
         ticket._helpdesk_subscribe_cc(msg_dict)
         if ticket.parent_ticket_id:
             parent = ticket.parent_ticket_id
@@ -326,7 +336,7 @@ class HelpdeskTicket(models.Model):
     def message_update(self, msg_dict, update_vals=None):
         res = super().message_update(msg_dict, update_vals=update_vals)
         self._helpdesk_subscribe_cc(msg_dict)
-        if not self.env.context.get("helpdesk_mail_auto_reason") and not self._helpdesk_is_internal_email(
+        if not msg_dict.get("is_internal") and not self._helpdesk_is_internal_email(
             msg_dict.get("email_from")
         ):
             self._helpdesk_resume_after_customer_reply()
@@ -363,32 +373,26 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _helpdesk_acknowledges_channel(self, channel):
-        """Whether new tickets of this channel are acknowledged to their customer
-        (mail: only those the gateway creates from a department address)."""
-        return channel in ACK_ON_CREATE_CHANNELS or (
-            channel == "email" and bool(self.env.context.get("helpdesk_gateway_new"))
-        )
+        """Whether new tickets of this channel are acknowledged to their customer by
+        default (mail: only the tickets the gateway creates, which say so with an
+        explicit ``ack_pending``)."""
+        return channel in ACK_ON_CREATE_CHANNELS
 
     @api.model_create_multi
     def create(self, vals_list):
-        """New tickets to acknowledge are flagged ``ack_pending`` and the
-        acknowledgement job is woken at commit: the request creating the ticket (a
-        mail being fetched, a portal form, an API call) does not render nor send it."""
-        if self.env.context.get("helpdesk_no_acknowledgement"):
-            return super().create(vals_list)
-        auto_reason = self.env.context.get("helpdesk_mail_auto_reason")
+        """New tickets to acknowledge are flagged ``ack_pending`` (unless the caller
+        says otherwise with an explicit ``ack_pending``) and the acknowledgement job
+        is woken at commit: the request creating the ticket (a mail being fetched, a
+        portal form, an API call) does not render nor send it."""
         default_channel = self.default_get(["channel"]).get("channel")
         vals_list = [
             dict(vals, ack_pending=True)
-            if not auto_reason and self._helpdesk_acknowledges_channel(vals.get("channel") or default_channel)
+            if "ack_pending" not in vals and self._helpdesk_acknowledges_channel(vals.get("channel") or default_channel)
             else vals
             for vals in vals_list
         ]
         tickets = super().create(vals_list)
-        if auto_reason:
-            for ticket in tickets.filtered(lambda t: self._helpdesk_acknowledges_channel(t.channel)):
-                ticket._helpdesk_log_no_acknowledgement(self.env._("automatic message (%s)", auto_reason))
-        elif any(vals.get("ack_pending") for vals in vals_list):
+        if any(vals.get("ack_pending") for vals in vals_list):
             self._helpdesk_wake_cron(ACK_CRON_XMLID)
         return tickets
 
@@ -408,8 +412,7 @@ class HelpdeskTicket(models.Model):
             # customers in one order on every worker: two batches writing the same
             # customers (their portal signup data) wait for each other, never deadlock
             todo = tickets.filtered("active").sorted(lambda t: (t.partner_id.id or 0, t.id))
-            # each savepoint runs the commit hooks: the mail scheduler is woken once, below
-            for ticket in todo.with_context(helpdesk_mail_queue_woken=True):
+            for ticket in todo:
                 error = self._helpdesk_job_step(lambda: ticket._helpdesk_acknowledge(own_addresses=own))
                 if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                     retry |= ticket
@@ -466,24 +469,32 @@ class HelpdeskTicket(models.Model):
 
     def _notify_thread(self, message, msg_vals=False, **kwargs):
         """The followers of a ticket (its agent, the people in copy) are told about a
-        mail received by the gateway through Odoo's scheduled notifications
-        (``mail.message.schedule``), due one second later: the job renders and sends
-        them just after the commit, so the mail fetch reads the next mail instead of
-        rendering e-mails. The message is in the chatter at once. The job queues the
-        e-mails (the mail scheduler sends them, and retries them on SMTP errors)."""
-        if self.env.context.get("helpdesk_notify_later") and not kwargs.get("scheduled_date"):
+        mail the gateway received through Odoo's own scheduled notifications
+        (``mail.message.schedule``, ``scheduled_date``), due one second later: Odoo's
+        scheduled-notification job renders and queues them just after the commit,
+        so the mail fetch reads the next mail instead of rendering e-mails. The
+        message is in the chatter at once. A received mail is the message of type
+        ``email`` the gateway posts; every other message is notified as usual.
+        When Odoo's job sends the scheduled notification, the schedule still exists:
+        the message is notified then."""
+        message_type = (msg_vals or {}).get("message_type") or message.message_type
+        if message_type == "email" and not kwargs.get("scheduled_date") and not self.env[
+            "mail.message.schedule"
+        ].sudo().search_count([("mail_message_id", "=", message.id)], limit=1):
             kwargs["scheduled_date"] = fields.Datetime.now() + NOTIFY_DELAY
-            kwargs.setdefault("force_send", False)
         return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
 
     def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):
-        """Mails queued instead of sent (``force_send=False``, or the context's
-        ``mail_notify_force_send=False`` set by the gateway) wake the mail scheduler
-        at commit: without it Odoo's scheduler only runs every hour."""
-        res = super()._notify_thread_by_email(message, recipients_data, msg_vals=msg_vals, **kwargs)
-        queued = kwargs.get("force_send") is False or self.env.context.get("mail_notify_force_send") is False
-        emailed = any(recipient.get("notif") == "email" for recipient in recipients_data)
-        if queued and emailed and not self.env.context.get("helpdesk_mail_queue_woken"):
+        """E-mails about tickets are queued, never sent in the request that posts
+        the message: the mail scheduler (one cron, which never runs twice at once)
+        sends them, woken when the transaction commits (without it Odoo's scheduler
+        only runs every hour), and retries them on SMTP errors. Sending them after
+        the commit of the request as Odoo does by default would race with that
+        scheduler for the same mails."""
+        res = super()._notify_thread_by_email(message, recipients_data, msg_vals=msg_vals, **dict(
+            kwargs, force_send=False,
+        ))
+        if any(recipient.get("notif") == "email" for recipient in recipients_data):
             self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
         return res
 

@@ -1,18 +1,22 @@
 import codecs
 import email
 import email.errors
+import email.parser
 import email.policy
 import logging
 from xmlrpc import client as xmlrpclib
 
 from odoo import api, models, tools
-from odoo.tools.mail import decode_message_header
+from odoo.tools.mail import decode_message_header, email_split, unfold_references
 
 from ..mail_tools import auto_submitted_reason, fallback_message_id, normalize_charset_labels, one_line
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 50 * 1024 * 1024  # bytes
+HELPDESK_MODEL = "helpdesk.ticket"
+#: headers Odoo reads the recipients from when it routes a mail (message_parse)
+RECIPIENT_HEADERS = ("Delivered-To", "To", "Cc", "Resent-To", "Resent-Cc")
 
 # MIME defects after which part of the content cannot be found any more
 _FATAL_DEFECTS = (
@@ -26,64 +30,122 @@ class HelpdeskMailRejected(ValueError):
     """An incoming mail that cannot be turned into a ticket without losing content."""
 
 
+def _raw_bytes(message):
+    """The mail as bytes, as the mail servers and the mailgate script hand it over."""
+    if isinstance(message, xmlrpclib.Binary):
+        return bytes(message.data)
+    if isinstance(message, str):
+        return message.encode("utf-8")
+    return message
+
+
 class MailThread(models.AbstractModel):
+    """The helpdesk's checks of incoming mail (size limit, MIME, sender, Message-Id
+    receipts, all-or-nothing processing) apply to the mails Odoo routes to helpdesk
+    tickets only: every other mail (a CRM alias, a reply to a lead, the catchall)
+    goes through Odoo's own ``message_process`` untouched."""
+
     _inherit = "mail.thread"
 
+    # ------------------------------------------------------------------
+    # Which mails are the helpdesk's
+    # ------------------------------------------------------------------
     @api.model
-    def _routing_create_bounce_email(self, email_from, body_html, message, **mail_values):
-        """Odoo's bounce to the sender of a refused mail (loop detection, a write to
-        the catchall), which it creates and sends at once: none for a sender without
-        a valid address (it could never be delivered and would only lie in the queue
-        as failed), and its subject on one line (a subject with a vertical tab or
-        form feed made Odoo's mail unsendable)."""
-        bounce_to = decode_message_header(message, "Return-Path") or email_from
-        if not tools.email_normalize(bounce_to or "", strict=False):
-            _logger.info("No bounce for the mail %s: the sender %r has no valid address",
-                         message.get("Message-Id"), bounce_to)
-            return
-        mail_values.setdefault("subject", "Re: %s" % one_line(message.get("subject")))
-        return super()._routing_create_bounce_email(email_from, body_html, message, **mail_values)
+    def _helpdesk_receives(self, headers, model=None):
+        """Whether Odoo's routing sends the mail whose headers are ``headers`` (an
+        email.message.Message) to helpdesk tickets, decided from its headers only,
+        with the precedence of ``message_route``:
+
+        * addressed to an alias (full address, or local part for aliases accepting
+          any domain): it is the helpdesk's when one of them creates tickets (a
+          department address), also when it answers another document (Odoo treats
+          it as a forward to the alias);
+        * otherwise a reply (References / In-Reply-To) goes to the document of the
+          message it answers;
+        * otherwise the fallback ``model`` of the caller (a mail server or the
+          mailgate script set to helpdesk tickets)."""
+        addresses = [
+            address.lower()
+            for header in RECIPIENT_HEADERS
+            for address in email_split(decode_message_header(headers, header, separator=","))
+        ]
+        if addresses:
+            local_parts = [address.split("@", 1)[0] for address in addresses]
+            aliases = self.env["mail.alias"].sudo().search([
+                "|",
+                ("alias_full_name", "in", addresses),
+                "&", ("alias_name", "in", local_parts), ("alias_incoming_local", "=", True),
+            ])
+            if aliases:
+                return HELPDESK_MODEL in aliases.alias_model_id.mapped("model")
+        references = decode_message_header(headers, "References") or decode_message_header(headers, "In-Reply-To")
+        references = [ref.strip() for ref in unfold_references(references) if "reply_to" not in ref][-32:]
+        if references:
+            answered = self.env["mail.message"].sudo().search(
+                [("message_id", "in", references), ("model", "!=", False), ("res_id", "!=", False)],
+                order="id desc", limit=1,
+            )
+            if answered:
+                return answered.model == HELPDESK_MODEL
+        return model == HELPDESK_MODEL
 
     # ------------------------------------------------------------------
-    # Entry point: atomic, deduplicated, size-checked processing
+    # Entry point
     # ------------------------------------------------------------------
     @api.model
     def message_process(self, model, message, custom_values=None, save_original=False,
                         strip_attachments=False, thread_id=None):
-        """Process one incoming mail all or nothing.
+        raw = _raw_bytes(message)
+        if not isinstance(raw, bytes) or not self._helpdesk_receives(
+            email.parser.BytesHeaderParser(policy=email.policy.SMTP).parsebytes(raw), model
+        ):
+            return super().message_process(
+                model, message, custom_values=custom_values, save_original=save_original,
+                strip_attachments=strip_attachments, thread_id=thread_id,
+            )
+        return self._helpdesk_message_process(
+            model, raw, custom_values=custom_values, save_original=save_original,
+            strip_attachments=strip_attachments, thread_id=thread_id,
+        )
 
-        * The mail is processed inside a savepoint: when anything fails, nothing of it is
-          kept (no ticket without its message) and the error is logged with its reason
-          before being raised again, so that the caller (incoming mail server, mailgate
-          script) keeps the mail for a later attempt.
-        * Two workers receiving the same Message-Id at once are serialised by the unique
-          index of helpdesk.mail.receipt: the second one ignores the duplicate.
-        * Charset labels unknown to Python (windows-874...) are mapped first.
-        """
-        if isinstance(message, xmlrpclib.Binary):
-            message = bytes(message.data)
-        if isinstance(message, str):
-            message = message.encode("utf-8")
-        message_id = "?"
-        email_from = "?"
+    @api.model
+    def _helpdesk_message_process(self, model, raw, custom_values=None, save_original=False,
+                                  strip_attachments=False, thread_id=None):
+        """Process one mail for the helpdesk, all or nothing.
+
+        * Over ``helpdesk_mail_gateway.max_message_size`` bytes, or with content
+          that cannot be fully recovered (see ``_helpdesk_check_mime``), or without
+          any sender address, the mail is refused (``HelpdeskMailRejected``).
+        * Charset labels unknown to Python (windows-874...) are mapped first; a
+          missing ``From`` falls back on Sender / Reply-To / Return-Path; a missing
+          Message-Id is derived from the content (a second delivery is a duplicate).
+        * The mail is processed inside a savepoint: when anything fails, nothing of
+          it is kept (no ticket without its message) and the error is logged with
+          its reason before being raised again, so that the caller (incoming mail
+          server, mailgate script) keeps the mail for a later attempt.
+        * Two workers receiving the same Message-Id at once are serialised by the
+          unique index of helpdesk.mail.receipt: the second one ignores it."""
+        message_id = email_from = "?"
         try:
             max_size = int(
                 self.env["ir.config_parameter"].sudo().get_param(
                     "helpdesk_mail_gateway.max_message_size", DEFAULT_MAX_SIZE
                 ) or 0
             )
-            if max_size and len(message) > max_size:
-                headers = email.message_from_bytes(message.split(b"\n\n", 1)[0], policy=email.policy.compat32)
+            if max_size and len(raw) > max_size:
+                headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
                 message_id = headers.get("Message-Id", "?")
                 email_from = headers.get("From", "?")
                 raise HelpdeskMailRejected(
                     "message too large (%d bytes, limit %d bytes set by helpdesk_mail_gateway.max_message_size)"
-                    % (len(message), max_size)
+                    % (len(raw), max_size)
                 )
-            message = normalize_charset_labels(message)
-            parsed = email.message_from_bytes(message, policy=email.policy.SMTP)
+            raw = normalize_charset_labels(raw)
+            parsed = email.message_from_bytes(raw, policy=email.policy.SMTP)
             email_from = str(parsed.get("From", "") or "?")
             message_id = str(parsed.get("Message-Id", "") or "").strip() or fallback_message_id(parsed)
+            if self._helpdesk_prepare_message(parsed, message_id):
+                raw = parsed.as_bytes()
             with self.env.cr.savepoint():
                 if not self.env["helpdesk.mail.receipt"]._claim(message_id):
                     _logger.info(
@@ -92,7 +154,7 @@ class MailThread(models.AbstractModel):
                     )
                     return False
                 return super().message_process(
-                    model, message, custom_values=custom_values, save_original=save_original,
+                    model, raw, custom_values=custom_values, save_original=save_original,
                     strip_attachments=strip_attachments, thread_id=thread_id,
                 )
         except Exception as error:
@@ -102,29 +164,33 @@ class MailThread(models.AbstractModel):
             )
             raise
 
-    # ------------------------------------------------------------------
-    # Parsing
-    # ------------------------------------------------------------------
     @api.model
-    def message_parse(self, message, save_original=False):
-        self._helpdesk_check_mime(message)
+    def _helpdesk_prepare_message(self, message, message_id):
+        """Check ``message`` (an EmailMessage) and complete what Odoo's parser needs:
+        raise HelpdeskMailRejected for a mail whose content or sender would be lost;
+        return whether the message was changed (sender, Message-Id, charset)."""
+        changed = self._helpdesk_check_mime(message)
         if not message.get("From"):
             # fall back on the other sender headers rather than losing the sender
             for header in ("Sender", "Reply-To", "Return-Path"):
                 value = str(message.get(header, "") or "").strip().strip("<>")
                 if value and "@" in value:
                     message["From"] = value
+                    changed = True
                     break
             else:
                 raise HelpdeskMailRejected("no sender address (no From, Sender, Reply-To nor Return-Path)")
-        msg_dict = super().message_parse(message, save_original=save_original)
         if not message.get("Message-Id"):
-            msg_dict["message_id"] = fallback_message_id(message)
-        return msg_dict
+            message["Message-Id"] = message_id
+            changed = True
+        return changed
 
     @api.model
     def _helpdesk_check_mime(self, message):
-        """Refuse mails whose content cannot be fully recovered: raise HelpdeskMailRejected."""
+        """Refuse mails whose content cannot be fully recovered (raise
+        HelpdeskMailRejected); a text part labelled with an unknown charset whose
+        content is UTF-8 is relabelled. Return whether a part was relabelled."""
+        changed = False
         for part in message.walk():
             fatal = [defect for defect in part.defects if isinstance(defect, _FATAL_DEFECTS)]
             if fatal:
@@ -144,6 +210,7 @@ class MailThread(models.AbstractModel):
                             "undecodable part %s: unknown charset %r" % (part.get_content_type(), charset)
                         ) from None
                     part.set_param("charset", "utf-8")
+                    changed = True
             cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
             if cte == "base64":
                 part.get_payload(decode=True)  # records decoding defects on the part
@@ -151,36 +218,48 @@ class MailThread(models.AbstractModel):
                     raise HelpdeskMailRejected(
                         "undecodable part %s: invalid base64 content" % part.get_content_type()
                     )
+        return changed
 
     # ------------------------------------------------------------------
     # Routing
     # ------------------------------------------------------------------
     @api.model
+    def _routing_create_bounce_email(self, email_from, body_html, message, **mail_values):
+        """Odoo's bounce to the sender of a refused helpdesk mail (loop detection, a
+        failed ticket creation), which it creates and sends at once: none for a
+        sender without a valid address (it could never be delivered and would lie
+        in the queue as failed), and its subject on one line (a subject with a
+        vertical tab or form feed made the bounce unsendable). Bounces of other
+        mails are Odoo's own."""
+        if not self._helpdesk_receives(message):
+            return super()._routing_create_bounce_email(email_from, body_html, message, **mail_values)
+        bounce_to = decode_message_header(message, "Return-Path") or email_from
+        if not tools.email_normalize(bounce_to or "", strict=False):
+            _logger.info("No bounce for the mail %s: the sender %r has no valid address",
+                         message.get("Message-Id"), bounce_to)
+            return
+        mail_values.setdefault("subject", "Re: %s" % one_line(message.get("subject")))
+        return super()._routing_create_bounce_email(email_from, body_html, message, **mail_values)
+
+    @api.model
     def message_route(self, message, message_dict, model=None, thread_id=None, custom_values=None):
         routes = super().message_route(
             message, message_dict, model=model, thread_id=thread_id, custom_values=custom_values
         )
-        if routes and any(route[0] == "helpdesk.ticket" for route in routes):
-            routes = self.env["helpdesk.ticket"]._helpdesk_rewrite_routes(message, message_dict, routes)
+        if routes and any(route[0] == HELPDESK_MODEL for route in routes):
+            routes = self.env[HELPDESK_MODEL]._helpdesk_rewrite_routes(message, message_dict, routes)
         return routes
 
     @api.model
     def _message_route_process(self, message, message_dict, routes):
-        if routes and any(route[0] == "helpdesk.ticket" for route in routes):
+        if routes and any(route[0] == HELPDESK_MODEL and route[1] for route in routes):
             reason = auto_submitted_reason(message)
             if reason:
                 _logger.info(
-                    "Incoming mail %s from %s is automatic (%s): no acknowledgement, no reopening",
+                    "Incoming mail %s from %s is automatic (%s): kept as an internal note",
                     message_dict.get("message_id"), message_dict.get("email_from"), reason,
                 )
-                if any(route[0] == "helpdesk.ticket" and route[1] for route in routes):
-                    # an automatic answer on a ticket is kept as an internal note only
-                    message_dict["is_internal"] = True
-            # the fetch loop neither renders nor sends the notifications to agents and
-            # followers: Odoo's scheduled-notification job does, just after the commit
-            self = self.with_context(
-                helpdesk_mail_auto_reason=reason or False,
-                helpdesk_notify_later=True,
-                mail_notify_force_send=False,
-            )
+                # an automatic answer on a ticket is kept as an internal note only:
+                # it reopens nothing and is not a customer message
+                message_dict["is_internal"] = True
         return super()._message_route_process(message, message_dict, routes)

@@ -5,6 +5,5 @@ from . import test_mail_outgoing
 from . import test_mail_security
 from . import test_ack_channels
 from . import test_mail_transient_errors
-from . import test_mail_send_concurrency
 from . import test_ack_concurrency
-from . import test_notification_job
+from . import test_host_untouched

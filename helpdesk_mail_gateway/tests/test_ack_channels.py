@@ -97,9 +97,9 @@ class TestAcknowledgementChannels(MailGatewayCommon):
             "name": "Note to self", "channel": "internal", "department_id": self.department_a.id,
             "partner_id": self.customer.id,
         })
-        imported = self.Ticket.with_context(helpdesk_no_acknowledgement=True).create({
+        imported = self.Ticket.create({
             "name": "Imported", "channel": "api", "department_id": self.department_a.id,
-            "partner_id": self.customer.id,
+            "partner_id": self.customer.id, "ack_pending": False,
         })
         self.assertFalse(internal.ack_pending or imported.ack_pending)
         self.run_acknowledgements()

@@ -42,16 +42,6 @@ class ResPartner(models.Model):
         action["name"] = self.env._("Tickets of %s", self.display_name)
         return action
 
-    def signup_prepare(self, signup_type="signup"):
-        """Odoo calls this on the customer of a portal document each time a message
-        of the document is notified (to put a signup link in the e-mails), and
-        rewrites the same value each time: the customer's row is locked by every
-        notification, so two jobs notifying tickets of the same customers wait for
-        (or deadlock with) each other. Only the partners whose signup type changes
-        are written."""
-        changing = self.filtered(lambda partner: partner.sudo().signup_type != signup_type)
-        return super(ResPartner, changing).signup_prepare(signup_type=signup_type)
-
     @api.model
     def _helpdesk_find_partner(self, email):
         """Best existing partner for an email address (normalized comparison).

