@@ -5,14 +5,10 @@ class HelpdeskDepartment(models.Model):
     _inherit = "helpdesk.department"
 
     def write(self, vals):
-        if not {"resource_calendar_id", "company_id"} & vals.keys():
-            return super().write(vals)
-        before = {department.id: (department.resource_calendar_id, department.company_id) for department in self}
         res = super().write(vals)
-        changed = self.filtered(
-            lambda d: (d.resource_calendar_id, d.company_id) != before[d.id]
-        )
-        self.env["helpdesk.ticket.sla"]._reschedule_departments(changed)
+        if {"resource_calendar_id", "company_id"} & vals.keys():
+            # other working hours (or the global leaves of another company)
+            self.env["helpdesk.ticket"]._sla_replan_departments(self)
         return res
 
     @api.model

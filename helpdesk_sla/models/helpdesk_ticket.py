@@ -1,8 +1,17 @@
 from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
-from odoo.addons.helpdesk_sla.tools import business_time as bt
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import HelpdeskTicket as CoreTicket
 
 from .helpdesk_ticket_sla import OPEN_STATUSES
+
+#: TRANSITIONAL: whether helpdesk_ticket calls its lifecycle hooks itself; until
+#: it does, this addon calls them from create, write and message_post
+CORE_HOOKS = all(
+    hasattr(CoreTicket, hook)
+    for hook in ("_on_created", "_on_stage_changed", "_on_customer_message", "_on_agent_message")
+)
 
 #: ticket fields a policy matches on: changing one re-evaluates the policies
 SLA_MATCH_FIELDS = {"department_id", "priority", "type_id", "tag_ids", "partner_id", "channel", "company_id"}
@@ -13,12 +22,20 @@ SLA_STATUSES = [
     ("at_risk", "At Risk"),
     ("failed", "Failed"),
 ]
+#: the job re-planning the clocks after a change of working hours
+SLA_REPLAN_CRON_XMLID = "helpdesk_sla.ir_cron_helpdesk_sla_replan"
+#: tickets re-planned per batch of that job
+SLA_REPLAN_BATCH_SIZE = 100
 
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
     sla_ids = fields.One2many("helpdesk.ticket.sla", "ticket_id", string="SLA", copy=False)
+    sla_pause_ids = fields.One2many(
+        "helpdesk.ticket.sla.pause", "ticket_id", string="SLA Pauses", copy=False,
+        help="When the ticket's SLA clocks were stopped: the record the clocks derive from.",
+    )
     sla_deadline = fields.Datetime(
         "SLA Deadline", compute="_compute_sla", store=True, index=True,
         help="Nearest deadline of the running SLA clocks.",
@@ -28,6 +45,19 @@ class HelpdeskTicket(models.Model):
         help="Failed: a target was missed. At risk: a running clock passed its warning. "
         "On track: every target is met or running on time.",
     )
+    sla_replan_pending = fields.Boolean(
+        "SLA Re-planning Pending", copy=False, readonly=True,
+        help="The working hours of the ticket's department changed: the re-planning job "
+        "gives its running clocks their new deadlines.",
+    )
+
+    def init(self):
+        super().init()
+        # the re-planning job reads the (few) flagged tickets only
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS helpdesk_ticket_sla_replan_pending_index
+                ON helpdesk_ticket (id) WHERE sla_replan_pending
+        """)
 
     @api.depends("sla_ids.deadline", "sla_ids.status", "sla_ids.warning_sent")
     def _compute_sla(self):
@@ -45,140 +75,183 @@ class HelpdeskTicket(models.Model):
                 ticket.sla_status = "on_track"
 
     # ------------------------------------------------------------------
-    # CRUD hooks
+    # Lifecycle hooks of helpdesk.ticket (the ticket's own write already
+    # checked the user's access: pauses and lines are kept in sudo)
     # ------------------------------------------------------------------
+    def _on_created(self):
+        if CORE_HOOKS:
+            super()._on_created()
+        self._sla_sync_pauses(new=True)
+        self._sla_apply()
+
+    def _on_stage_changed(self, previous_stages):
+        if CORE_HOOKS:
+            super()._on_stage_changed(previous_stages)
+        now = fields.Datetime.now()
+        tickets = self.sudo()
+        open_pauses = self.env["helpdesk.ticket.sla.pause"].sudo()._open_by_ticket(tickets)
+        reopened = self.browse()
+        for ticket in tickets:
+            was_closed = previous_stages.get(ticket.id, self.env["helpdesk.stage"]).closed
+            if ticket.closed and not was_closed:
+                # resolved: every running clock stops now
+                ticket.sla_ids._reach(now)
+            elif was_closed and not ticket.closed:
+                ticket.sla_ids.filtered(lambda l: l.target == "resolution")._reopen()
+                reopened |= ticket
+        for ticket in reopened:
+            # reopened while the customer waits for an answer: a next-response clock
+            # starts at the customer's reply when it came while the ticket was closed
+            # (the closing had stopped every clock), else at the reopening
+            last_customer = ticket.date_last_customer_message
+            answered = ticket.date_last_agent_message or ticket.date_first_response
+            if not (ticket.date_first_response and last_customer and last_customer > answered):
+                continue
+            closing = open_pauses.get(ticket.id)
+            closed_on = closing.date_start if closing and closing.reason == "closed" else now
+            ticket._sla_start_next_response(last_customer if closed_on <= last_customer <= now else now)
+        tickets._sla_sync_pauses(open_pauses=open_pauses)
+
+    def _on_customer_message(self, message):
+        if CORE_HOOKS:
+            super()._on_customer_message(message)
+        # after the first response, each customer message waiting for an answer
+        # starts a next-response clock at the message (a closed ticket has none
+        # running: see _on_stage_changed for its reopening)
+        self.sudo().filtered(
+            lambda t: t.date_first_response and t.date_first_response <= message.date
+        )._sla_start_next_response(message.date)
+
+    def _on_agent_message(self, message):
+        if CORE_HOOKS:
+            super()._on_agent_message(message)
+        when = message.date
+        for ticket in self.sudo():
+            ticket.sla_ids.filtered(
+                lambda l: not l.reached_date and l.status != "reached" and (
+                    l.target == "first_response" or (l.target == "next_response" and l.start_date <= when)
+                )
+            )._reach(when)
+
+    # TRANSITIONAL: the hooks called here until helpdesk_ticket calls them
     @api.model_create_multi
     def create(self, vals_list):
         tickets = super().create(vals_list)
-        tickets._sla_log_pauses({})
-        # a new ticket has no pause behind it: no need to read the pause log
-        tickets._sla_apply(pause_history=False)
+        if not CORE_HOOKS:
+            tickets._on_created()
         return tickets
 
-    def write(self, vals):
-        stage_before = {}
-        if "stage_id" in vals:
-            stage_before = {
-                ticket.id: (ticket.closed, ticket.waiting_customer, ticket.date_closed) for ticket in self
-            }
-        stopped_before = {}
-        if "stage_id" in vals or "active" in vals:
-            stopped_before = {ticket.id: ticket._sla_stopped() for ticket in self}
-        first_response_before = {}
-        if "date_last_customer_message" in vals:
-            first_response_before = {ticket.id: ticket.date_first_response for ticket in self}
-        res = super().write(vals)
-        if stopped_before:
-            self._sla_log_pauses(stopped_before)
-        if SLA_MATCH_FIELDS & vals.keys():
-            self._sla_apply()
-        if stage_before:
-            self._sla_stage_changed(stage_before)
-        if vals.get("date_first_response"):
-            self._sla_first_response()
-        if vals.get("date_last_agent_message"):
-            self._sla_agent_replied()
-        if vals.get("date_last_customer_message"):
-            self.filtered(lambda t: first_response_before.get(t.id))._sla_customer_message()
-        if "active" in vals:
-            self._sla_archived_changed()
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        if not CORE_HOOKS and self._is_public_message(message):
+            authors = message.author_id.sudo().user_ids
+            if authors and not all(authors.mapped("share")):
+                self._on_agent_message(message)
+            else:
+                self._on_customer_message(message)
         return res
 
-    def _sla_stopped(self):
-        """Whether the ticket's clocks are stopped: waiting on the customer,
-        closed (the resolution clock resumes on reopening) or archived."""
-        self.ensure_one()
-        return bool(not self.active or self.closed or self.waiting_customer)
+    def write(self, vals):
+        previous_stages = None
+        if not CORE_HOOKS and "stage_id" in vals:
+            previous_stages = {ticket.id: ticket.stage_id for ticket in self}
+        res = super().write(vals)
+        if previous_stages is not None:
+            changed = self.filtered(lambda t: t.stage_id != previous_stages[t.id])
+            if changed:
+                changed._on_stage_changed(previous_stages)
+        if "active" in vals:
+            # an archived ticket (e.g. merged into another) stops its clocks like a
+            # pause; they resume if it is restored
+            self._sla_sync_pauses()
+        if SLA_MATCH_FIELDS & vals.keys():
+            self._sla_apply()
+        if "department_id" in vals:
+            # the running clocks follow the working hours of their new department
+            self.sudo().sla_ids.filtered(lambda l: l.status in OPEN_STATUSES)._replan()
+        return res
 
-    def _sla_log_pauses(self, stopped_before):
-        """Keep the pause log (``helpdesk.ticket.sla.pause``) in step with the
-        tickets' state: a row opens when the clocks stop, closes when they
-        restart. ``stopped_before``: {ticket id: stopped before the change}
-        (missing: a new ticket, running before)."""
-        now = fields.Datetime.now()
-        started, ended = [], self.browse()
-        for ticket in self.sudo():
-            before, after = stopped_before.get(ticket.id, False), ticket._sla_stopped()
-            if after and not before:
-                new = ticket.id not in stopped_before
-                started.append({"ticket_id": ticket.id, "date_start": ticket.create_date if new else now})
-            elif before and not after:
-                ended |= ticket
+    # ------------------------------------------------------------------
+    # Pause log
+    # ------------------------------------------------------------------
+    def _sla_pause_reason(self):
+        """Why the ticket's clocks are stopped (a helpdesk.ticket.sla.pause
+        reason), or False while they run."""
+        self.ensure_one()
+        if self.closed:
+            return "closed"  # the resolution clock resumes on reopening
+        if not self.active:
+            return "archived"
+        if self.waiting_customer:
+            return "waiting"
+        return False
+
+    def _sla_sync_pauses(self, new=False, open_pauses=None):
+        """Bring the pause log in step with the tickets' state: the running pause
+        ends when the clocks restart or stop for another reason, a new one opens
+        when they stop. ``new``: tickets just created (no pause yet, one starting
+        at the creation if created stopped); ``open_pauses``: {ticket id: running
+        pause} when already read."""
         Pause = self.env["helpdesk.ticket.sla.pause"].sudo()
+        tickets = self.sudo()
+        if new:
+            open_pauses = {}
+        elif open_pauses is None:
+            open_pauses = Pause._open_by_ticket(tickets)
+        now = fields.Datetime.now()
+        ended, started = Pause, []
+        for ticket in tickets:
+            reason = ticket._sla_pause_reason()
+            running = open_pauses.get(ticket.id)
+            if (running.reason if running else False) == reason:
+                continue
+            ended |= running or Pause
+            if reason:
+                started.append({
+                    "ticket_id": ticket.id, "reason": reason,
+                    "date_start": (ticket.create_date or now) if new else now,
+                })
         if ended:
-            Pause.search([("ticket_id", "in", ended.ids), ("date_end", "=", False)]).date_end = now
+            ended.write({"date_end": now})
         if started:
             # the unique index of the running pause looks at date_end: write it first
             Pause.flush_model(["date_end"])
             Pause.create(started)
 
-    def _sla_archived_changed(self):
-        """An archived ticket (e.g. merged into another) stops its clocks like a
-        pause; they resume if it is restored."""
-        now = fields.Datetime.now()
-        lines = self.sudo().sla_ids
-        archived = lines.filtered(lambda l: not l.ticket_id.active)
-        archived._pause(now)
-        restored = lines - archived
-        restored.filtered(lambda l: not l.ticket_id.waiting_customer and not l.ticket_id.closed)._resume(now)
-
     # ------------------------------------------------------------------
-    # SLA engine (the ticket write already checked the user's access: the
-    # lines are maintained in sudo)
+    # Policies and clocks
     # ------------------------------------------------------------------
     def _sla_policies(self):
         return self.env["helpdesk.sla.policy"].sudo().search([("company_id", "in", self.company_id.ids)])
 
-    def _sla_line_values(self, policy, target, hours, start, cal, now, pauses=None):
-        """Values of a new line. ``pauses``: the ticket's logged pauses
-        ([(start, end or None)]): the line gets the working hours they took
-        after ``start`` as if it had run since then (None: no history, e.g. a
-        next-response clock starting now)."""
-        Line = self.env["helpdesk.ticket.sla"]
-        ended = [(begin, end) for begin, end in pauses or () if end]
-        running = [begin for begin, end in pauses or () if not end]
-        paused_hours = 0.0
-        if ended:
-            try:
-                paused_hours = bt.paused_working_hours(cal, start, hours, ended)
-            except ValueError:  # no working time: no deadline either
-                paused_hours = 0.0
+    def _sla_line_values(self, policy, target, hours, start):
+        """Values of a new line; its deadline, paused hours and status derive
+        from the ticket's pause log (a clock added late to a ticket that
+        already waited knows those pauses)."""
         values = {
             "ticket_id": self.id,
             "policy_id": policy.id,
             "target": target,
             "target_hours": hours,
             "start_date": start,
-            "status": "ongoing",
-            "paused_hours": paused_hours,
-            **Line._schedule_values(cal, start, hours, paused_hours, policy.warning_percent),
         }
         if target == "first_response" and self.date_first_response:
-            reached = self.date_first_response
-            values["reached_date"] = reached
-            values["status"] = "reached" if not values["deadline"] or reached <= values["deadline"] else "failed"
-        elif self.waiting_customer:
-            pause_start = max(running[0], start) if running else now
-            # a clock past its deadline when the pause began had failed by then:
-            # left running, the cron marks it failed
-            if not values["deadline"] or pause_start < values["deadline"]:
-                values.update(status="paused", pause_start=pause_start)
+            values["reached_date"] = self.date_first_response
         return values
 
-    def _sla_apply(self, pause_history=True):
+    def _sla_apply(self):
         """Match the policies: add the lines of newly matching policies, remove
         the running lines of policies that no longer match (reached and failed
-        lines are kept). Closed tickets keep their lines as they are."""
+        lines are kept). Closed tickets keep their lines as they are. The lines
+        that stay follow the working hours of the ticket's (new) department."""
         tickets = self.sudo().filtered(lambda t: not t.closed and t.active)
         if not tickets:
             return
         policies = tickets._sla_policies()
         Line = self.env["helpdesk.ticket.sla"].sudo()
-        calendars = Line._calendars(tickets.department_id)
         now = fields.Datetime.now()
         to_remove = Line
         to_create = []
-        new_by_ticket = {}
         for ticket in tickets:
             matching = policies.filtered(lambda p: p._matches(ticket))
             lines = ticket.sla_ids
@@ -190,117 +263,38 @@ class HelpdeskTicket(models.Model):
                 for target, hours in policy._targets()
                 if (policy.id, target) not in existing
             ]
-            if new:
-                new_by_ticket[ticket] = new
-        pauses = {ticket.id: [] for ticket in new_by_ticket}
-        if new_by_ticket and pause_history:
-            # clocks added late start at the ticket's start and know its pauses
-            pauses = self.env["helpdesk.ticket.sla.pause"].sudo()._intervals_by_ticket(
-                self.browse([ticket.id for ticket in new_by_ticket]).sudo()
-            )
-        for ticket, new in new_by_ticket.items():
-            clocks = ticket.sla_ids.filtered(lambda l: l.target != "next_response")
+            if not new:
+                continue
+            # clocks added late start at the ticket's start
+            clocks = lines.filtered(lambda l: l.target != "next_response")
             start = min(clocks.mapped("start_date")) if clocks else (ticket.create_date or now)
-            cal = calendars[ticket.department_id.id]
-            to_create += [
-                ticket._sla_line_values(policy, target, hours, start, cal, now, pauses[ticket.id])
-                for policy, target, hours in new
-            ]
+            to_create += [ticket._sla_line_values(policy, target, hours, start) for policy, target, hours in new]
         if to_remove:
             to_remove.unlink()
         if to_create:
             Line.create(to_create)
 
-    def _sla_stage_changed(self, before):
-        now = fields.Datetime.now()
-        Line = self.env["helpdesk.ticket.sla"].sudo()
-        calendars = Line._calendars(self.department_id)
-        for ticket in self.sudo():
-            was_closed, was_waiting, closed_on = before.get(ticket.id, (False, False, False))
-            lines = ticket.sla_ids
-            if ticket.closed and not was_closed:
-                # resolved: every running clock stops now
-                lines.filtered(lambda l: l.status in OPEN_STATUSES or (l.status == "failed" and not l.reached_date))._reach(
-                    now, calendars
-                )
-                continue
-            if ticket.closed:
-                continue
-            if was_closed:
-                lines.filtered(lambda l: l.target == "resolution")._reopen(now, ticket.waiting_customer, calendars)
-                # reopened while the customer waits for an answer: a next-response
-                # clock starts at the customer's message when that message is what
-                # reopens the ticket (both recorded in this transaction), else at
-                # the reopening: the time the ticket stayed closed is not the agents'
-                last_customer = ticket.date_last_customer_message
-                if ticket.date_first_response and last_customer and last_customer > (
-                    ticket.date_last_agent_message or ticket.date_first_response
-                ):
-                    start = now
-                    if closed_on and closed_on <= last_customer <= now and ticket._sla_message_just_received(
-                        last_customer
-                    ):
-                        start = last_customer
-                    ticket._sla_customer_message(start=start)
-            elif ticket.waiting_customer and not was_waiting:
-                lines._pause(now)
-            elif was_waiting and not ticket.waiting_customer:
-                lines._resume(now, calendars)
-
-    def _sla_message_just_received(self, date):
-        """Whether the customer message dated ``date`` was recorded in the
-        current transaction (``create_date`` is the transaction's timestamp)."""
-        self.ensure_one()
-        return bool(self.env["mail.message"].sudo().search_count([
-            ("model", "=", self._name), ("res_id", "=", self.id), ("date", "=", date),
-            ("create_date", ">=", self.env.cr.now()),
-        ], limit=1))
-
-    def _sla_first_response(self):
-        for ticket in self.sudo():
-            lines = ticket.sla_ids.filtered(
-                lambda l: l.target == "first_response" and not l.reached_date and l.status != "reached"
-            )
-            if lines and ticket.date_first_response:
-                lines._reach(ticket.date_first_response)
-
-    def _sla_agent_replied(self):
-        for ticket in self.sudo():
-            answered = ticket.date_last_agent_message
-            lines = ticket.sla_ids.filtered(
-                lambda l: l.target == "next_response" and not l.reached_date and l.status != "reached"
-                and l.start_date <= answered
-            )
-            if lines:
-                lines._reach(answered)
-
-    def _sla_customer_message(self, start=None):
-        """A customer message after the first response starts a next-response
-        clock for each matching policy with that target (unless one is running)."""
+    def _sla_start_next_response(self, start):
+        """A next-response clock starting at ``start`` for each matching policy
+        with that target (unless one is running)."""
         tickets = self.sudo().filtered(lambda t: not t.closed and t.active)
         if not tickets:
             return
         policies = tickets._sla_policies().filtered("next_response_hours")
         if not policies:
             return
-        Line = self.env["helpdesk.ticket.sla"].sudo()
-        calendars = Line._calendars(tickets.department_id)
-        now = fields.Datetime.now()
         to_create = []
         for ticket in tickets:
             running = ticket.sla_ids.filtered(
                 lambda l: l.target == "next_response" and l.status in OPEN_STATUSES
             ).policy_id
-            cal = calendars[ticket.department_id.id]
-            for policy in policies:
-                if policy in running or not policy._matches(ticket):
-                    continue
-                to_create.append(ticket._sla_line_values(
-                    policy, "next_response", policy.next_response_hours,
-                    start or ticket.date_last_customer_message, cal, now,
-                ))
+            to_create += [
+                ticket._sla_line_values(policy, "next_response", policy.next_response_hours, start)
+                for policy in policies
+                if policy not in running and policy._matches(ticket)
+            ]
         if to_create:
-            Line.create(to_create)
+            self.env["helpdesk.ticket.sla"].sudo().create(to_create)
 
     @api.model
     def _sla_apply_open_tickets(self):
@@ -308,3 +302,50 @@ class HelpdeskTicket(models.Model):
         configuring policies for tickets that already exist)."""
         self.search([("closed", "=", False)])._sla_apply()
         return True
+
+    # ------------------------------------------------------------------
+    # Re-planning job (working hours or holidays of a department changed)
+    # ------------------------------------------------------------------
+    @api.model
+    def _sla_replan_departments(self, departments):
+        """The working hours of ``departments`` changed: flag their tickets with
+        running clocks for the re-planning job, woken when this transaction
+        commits. The change itself (a holiday recorded by an administrator, an
+        attendance edited) re-plans nothing: the job does, in batches."""
+        if not departments:
+            return
+        self.env["helpdesk.ticket.sla"].flush_model(["ticket_id", "status"])
+        self.flush_model(["department_id", "sla_replan_pending"])
+        # a job flag, not a change of the tickets (no write date, no automation):
+        # one statement for the whole department
+        self.env.cr.execute(SQL(
+            """
+            UPDATE helpdesk_ticket t SET sla_replan_pending = true
+             WHERE t.department_id IN %s AND t.sla_replan_pending IS NOT TRUE
+               AND EXISTS (SELECT 1 FROM helpdesk_ticket_sla l
+                            WHERE l.ticket_id = t.id AND l.status IN %s)
+            """, tuple(departments.ids), OPEN_STATUSES,
+        ))
+        self.invalidate_model(["sla_replan_pending"])
+        if self.env.cr.rowcount:
+            self._helpdesk_wake_cron(SLA_REPLAN_CRON_XMLID)
+
+    @api.model
+    def _cron_sla_replan(self, batch_size=SLA_REPLAN_BATCH_SIZE):
+        """Give the running clocks of the flagged tickets their deadlines and
+        warning dates on their department's current working hours (see
+        ``_helpdesk_job_take`` for how the work is shared between workers)."""
+        tickets = self._helpdesk_job_take("sla_replan_pending", batch_size, SLA_REPLAN_CRON_XMLID)
+        lines = tickets.sla_ids.filtered(lambda l: l.status in OPEN_STATUSES)
+
+        def replan():
+            lines._replan()
+            self.env.flush_all()
+
+        error = self._helpdesk_job_step(replan) if lines else None
+        retry = self.browse()
+        if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            retry = tickets  # a line was changed by another transaction: next run
+        elif error:
+            raise error
+        return self._helpdesk_job_done("sla_replan_pending", SLA_REPLAN_CRON_XMLID, tickets, retry)

@@ -41,12 +41,25 @@ class HelpdeskTicketSla(models.Model):
     target = fields.Selection(TARGETS, required=True, index=True)
     target_hours = fields.Float("Target (working hours)", required=True)
     start_date = fields.Datetime("Started on", required=True, help="Start event of the clock.")
-    deadline = fields.Datetime(index=True, help="Moves by the working hours spent paused.")
-    warning_date = fields.Datetime("Warning on", index=True)
     reached_date = fields.Datetime("Reached on", index=True)
-    status = fields.Selection(STATUSES, required=True, default="ongoing", index=True)
-    paused_hours = fields.Float("Paused (working hours)", default=0.0)
-    pause_start = fields.Datetime("Paused since")
+    # derived from the ticket's pause log (helpdesk.ticket.sla.pause), never kept by hand
+    deadline = fields.Datetime(
+        compute="_compute_schedule", store=True, index=True,
+        help="Moves by the working hours spent paused (from the ticket's pause log).",
+    )
+    warning_date = fields.Datetime("Warning on", compute="_compute_schedule", store=True, index=True)
+    paused_hours = fields.Float(
+        "Paused (working hours)", compute="_compute_schedule", store=True,
+        help="Working hours of the ticket's ended pauses that stopped this clock.",
+    )
+    pause_start = fields.Datetime(
+        "Paused since", compute="_compute_schedule", store=True,
+        help="Start of the pause stopping this clock now.",
+    )
+    # derived too, except a breach handled by the cron (``escalated``), which stays failed
+    status = fields.Selection(
+        STATUSES, compute="_compute_status", store=True, readonly=False, index=True,
+    )
     warning_sent = fields.Boolean(help="The warning was sent (at most once).")
     escalated = fields.Boolean(help="The breach was handled (escalation done at most once).")
     remaining_hours = fields.Float(
@@ -77,6 +90,65 @@ class HelpdeskTicketSla(models.Model):
         labels = dict(self._fields["target"]._description_selection(self.env))
         for line in self:
             line.display_name = f"{line.policy_id.name}: {labels.get(line.target, '')}"
+
+    @api.depends(
+        "start_date", "target", "target_hours", "reached_date",
+        "ticket_id.sla_pause_ids.date_start", "ticket_id.sla_pause_ids.date_end", "ticket_id.sla_pause_ids.reason",
+    )
+    def _compute_schedule(self):
+        """Deadline, warning date, paused hours and running pause of each clock,
+        derived from its start, target and stop (``reached_date``) and the
+        ticket's pause log, on the department's working hours (see
+        ``business_time.plan_clock``). What the ORM cannot see (the working
+        hours, the policy's warning) is re-planned with ``_replan``."""
+        calendars = self._calendars()
+        for line in self:
+            values = {"deadline": False, "warning_date": False, "paused_hours": 0.0, "pause_start": False}
+            if line.start_date and line.target_hours > 0:
+                cal = calendars[line.department_id.id]
+                try:
+                    plan = bt.plan_clock(
+                        cal, line.start_date, line.target_hours, line._pause_intervals(),
+                        stop=line.reached_date or None,
+                    )
+                    warning = False
+                    if line.policy_id.warning_percent:
+                        warning = bt.add_working_hours(
+                            cal, line.start_date,
+                            line.target_hours * line.policy_id.warning_percent / 100.0 + plan.paused_hours,
+                        )
+                    values = {
+                        "deadline": plan.deadline,
+                        "warning_date": warning,
+                        "paused_hours": plan.paused_hours,
+                        "pause_start": plan.paused_since or False,
+                    }
+                except ValueError:
+                    _logger.warning("SLA: calendar without working time, no deadline computed.")
+            line.update(values)
+
+    def _pause_intervals(self):
+        """The ticket's pauses that stop this clock, as ``(start, end or None)``.
+        The time a ticket stayed closed does not stop a next-response clock
+        started by a customer reply to the closed ticket: that clock runs from
+        the reply (the closing already stopped the clocks running then)."""
+        self.ensure_one()
+        return [
+            (pause.date_start, pause.date_end or None)
+            for pause in self.ticket_id.sla_pause_ids
+            if not (self.target == "next_response" and pause.reason == "closed")
+        ]
+
+    @api.depends("deadline", "reached_date", "pause_start", "escalated")
+    def _compute_status(self):
+        for line in self:
+            if line.escalated:
+                line.status = "failed"  # the breach was handled by the cron: final
+            elif line.reached_date:
+                in_time = not line.deadline or line.reached_date <= line.deadline
+                line.status = "reached" if in_time else "failed"
+            else:
+                line.status = "paused" if line.pause_start else "ongoing"
 
     @api.depends_context("uid")
     @api.depends("deadline", "status", "pause_start")
@@ -110,103 +182,40 @@ class HelpdeskTicketSla(models.Model):
             result[department.id] = by_calendar[calendar.id]
         return result
 
-    @api.model
-    def _schedule_values(self, cal, start, hours, paused_hours, warning_percent):
-        """Deadline and warning date of a clock (see business_time.deadline_with_pauses)."""
-        try:
-            deadline = bt.add_working_hours(cal, start, hours + paused_hours)
-            warning = False
-            if warning_percent:
-                warning = bt.add_working_hours(cal, start, hours * warning_percent / 100.0 + paused_hours)
-        except ValueError:
-            _logger.warning("SLA: calendar without working time, no deadline computed.")
-            deadline = warning = False
-        return {"deadline": deadline, "warning_date": warning}
-
-    def _reschedule(self, calendars=None):
-        """Plan the deadline and warning date again (same start, target and
-        paused hours: after a change of targets or of working hours), then
-        schedule the cron once for the whole set."""
+    def _replan(self):
+        """Plan these lines again from their pause log: their working hours or
+        their policy's warning changed (nothing the ORM sees as a dependency).
+        Reached and failed lines get the same (their status too: a late reach
+        stays failed, a handled breach stays failed). Then the cron is scheduled
+        once for the whole set."""
         if not self:
             return
-        calendars = calendars or self._calendars()
-        quiet = self.with_context(helpdesk_sla_no_trigger=True)
-        for line in quiet:
-            line.write(self._schedule_values(
-                calendars[line.department_id.id], line.start_date, line.target_hours,
-                line.paused_hours, line.policy_id.warning_percent,
-            ))
+        # every field computed from these inputs, and what depends on them (status,
+        # the tickets' nearest deadline), is recomputed
+        self.modified(["target_hours"])
         self._schedule_cron()
-
-    @api.model
-    def _reschedule_departments(self, departments):
-        """The working hours of ``departments`` changed: their running clocks
-        (ongoing and paused) are planned again (in sudo: a side effect of a
-        change the user was allowed to make). Reached and failed lines keep
-        their dates."""
-        if not departments:
-            return
-        self.sudo().search(
-            [("department_id", "in", departments.ids), ("status", "in", OPEN_STATUSES)]
-        )._reschedule()
 
     def _sync_targets_from_policy(self):
         for line in self:
             hours = line.policy_id[f"{line.target}_hours"]
-            if hours > 0:
+            if hours > 0 and hours != line.target_hours:
                 line.target_hours = hours
-        self._reschedule()
+        self._replan()
 
     # ------------------------------------------------------------------
     # Clock events (called by helpdesk.ticket, in sudo after the ticket write)
     # ------------------------------------------------------------------
-    def _pause(self, now):
-        self.filtered(lambda line: line.status == "ongoing").write({"status": "paused", "pause_start": now})
+    def _reach(self, when):
+        """Stop the clocks at ``when``: reached in time, or failed (a failed line
+        stays failed; its reached date is still recorded)."""
+        self.filtered(lambda line: not line.reached_date and line.status != "reached").write(
+            {"reached_date": when}
+        )
 
-    def _restart_values(self, cal, since, now, **extra):
-        """Values restarting a stopped clock at ``now``: the working hours since
-        ``since`` are added to ``paused_hours`` and the deadline moves by as much."""
-        self.ensure_one()
-        paused_hours = self.paused_hours + bt.working_hours_between(cal, since or now, now)
-        values = {"pause_start": False, "paused_hours": paused_hours, **extra}
-        values.update(self._schedule_values(
-            cal, self.start_date, self.target_hours, paused_hours, self.policy_id.warning_percent
-        ))
-        return values
-
-    def _resume(self, now, calendars=None):
-        """Paused lines restart: the working hours spent paused push the deadline."""
-        calendars = calendars or self._calendars()
-        for line in self.filtered(lambda line: line.status == "paused"):
-            cal = calendars[line.department_id.id]
-            line.write(line._restart_values(cal, line.pause_start, now, status="ongoing"))
-
-    def _reach(self, when, calendars=None):
-        """Stop the clocks at ``when``: reached in time, or failed (a failed
-        line stays failed; its reached date is still recorded)."""
-        calendars = calendars or self._calendars()
-        for line in self:
-            if line.status in OPEN_STATUSES:
-                values = {"reached_date": when}
-                if line.status == "paused":
-                    values = line._restart_values(calendars[line.department_id.id], line.pause_start, when, **values)
-                deadline = values.get("deadline", line.deadline)
-                values["status"] = "reached" if not deadline or when <= deadline else "failed"
-                line.write(values)
-            elif line.status == "failed" and not line.reached_date:
-                line.reached_date = when
-
-    def _reopen(self, now, waiting, calendars=None):
-        """Reached resolution lines resume with the working time they had left."""
-        calendars = calendars or self._calendars()
-        for line in self.filtered(lambda line: line.status == "reached"):
-            cal = calendars[line.department_id.id]
-            values = line._restart_values(cal, line.reached_date, now, reached_date=False)
-            if waiting:
-                values.update(status="paused", pause_start=now)
-            else:
-                values["status"] = "ongoing"
-            line.write(values)
+    def _reopen(self):
+        """Reached lines resume with the working time they had left: the time
+        they stayed stopped is in the pause log (the ticket was closed)."""
+        self.filtered(lambda line: line.status == "reached").write({"reached_date": False})
 
     # ------------------------------------------------------------------
     # Cron: failures, warnings, escalations
@@ -218,14 +227,6 @@ class HelpdeskTicketSla(models.Model):
         lines = super().create(vals_list)
         lines._schedule_cron()
         return lines
-
-    def write(self, vals):
-        res = super().write(vals)
-        if self.env.context.get("helpdesk_sla_no_trigger"):
-            return res
-        if "deadline" in vals or "warning_date" in vals or vals.get("status") == "ongoing":
-            self._schedule_cron()
-        return res
 
     def _schedule_cron(self):
         """Make sure the cron runs at the nearest warning or deadline of these

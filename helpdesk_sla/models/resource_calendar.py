@@ -11,10 +11,10 @@ class ResourceCalendar(models.Model):
     # no create hook: a new calendar is not the working hours of any department yet
 
     def write(self, vals):
-        # a calendar form saves each edited attendance separately: re-plan once, here
-        res = super(ResourceCalendar, self.with_context(helpdesk_sla_defer_reschedule=True)).write(vals)
-        if (SLA_CALENDAR_FIELDS | {"attendance_ids"}) & vals.keys():
-            self.env["helpdesk.ticket.sla"]._reschedule_departments(
+        res = super().write(vals)
+        # attendances saved through the calendar form re-plan from their own hooks
+        if SLA_CALENDAR_FIELDS & vals.keys():
+            self.env["helpdesk.ticket"]._sla_replan_departments(
                 self.env["helpdesk.department"]._sla_departments_of_calendars(self)
             )
         return res
@@ -23,5 +23,5 @@ class ResourceCalendar(models.Model):
         # the departments of a deleted calendar count 24/7 from now on
         departments = self.env["helpdesk.department"]._sla_departments_of_calendars(self)
         res = super().unlink()
-        self.env["helpdesk.ticket.sla"]._reschedule_departments(departments.exists())
+        self.env["helpdesk.ticket"]._sla_replan_departments(departments.exists())
         return res

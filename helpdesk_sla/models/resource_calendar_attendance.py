@@ -11,9 +11,9 @@ class ResourceCalendarAttendance(models.Model):
     _inherit = "resource.calendar.attendance"
 
     def _sla_reschedule(self, calendars):
-        if self.env.context.get("helpdesk_sla_defer_reschedule"):
-            return  # saved through its calendar, which re-plans once
-        self.env["helpdesk.ticket.sla"]._reschedule_departments(
+        # the re-planning job runs once per transaction, however many attendances
+        # a calendar form saves
+        self.env["helpdesk.ticket"]._sla_replan_departments(
             self.env["helpdesk.department"]._sla_departments_of_calendars(calendars)
         )
 

@@ -23,7 +23,7 @@ class ResourceCalendarLeaves(models.Model):
         return Department._sla_departments_of_calendars(leaves.calendar_id, companies)
 
     def _sla_reschedule(self, departments):
-        self.env["helpdesk.ticket.sla"]._reschedule_departments(departments)
+        self.env["helpdesk.ticket"]._sla_replan_departments(departments)
 
     @api.model_create_multi
     def create(self, vals_list):

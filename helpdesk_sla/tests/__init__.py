@@ -5,3 +5,4 @@ from . import test_sla_cron
 from . import test_sla_concurrency
 from . import test_sla_ui
 from . import test_sla_working_hours
+from . import test_sla_pause_log

@@ -157,20 +157,28 @@ class TestSlaClock(SlaCommon):
             self.assertEqual(next_line.start_date, local(18, 9), f"reopen first: {reopen_first}")
             self.assertEqual(next_line.deadline, local(18, 14), "4 h: 9-12, 13-14")
 
-    def test_agent_reopening_later_starts_next_response_at_the_reopening(self):
+    def test_reply_to_closed_ticket_reopened_later_starts_next_response_at_the_reply(self):
         # the customer wrote to the closed ticket (outside its reopen window,
-        # say); an agent reopens it the next day: the clock starts then, the
-        # time the ticket stayed closed does not count against the agents
+        # say); an agent reopens it the next day: the customer has been waiting
+        # since the reply, the clock starts there (the time the ticket stayed
+        # closed before the reply is not counted)
         ticket = self.closed_after_answer()
         self.customer_message(ticket, local(18, 9))
-        self.assertFalse(self.next_response(ticket))
+        self.assertFalse(self.next_response(ticket), "no clock while closed")
         with self.at(local(19, 10)):
             ticket.with_user(self.agent_a).action_reopen()
         next_line = self.next_response(ticket)
-        self.assertEqual(next_line.status, "ongoing")
-        self.assertEqual(next_line.start_date, local(19, 10))
-        self.assertEqual(next_line.deadline, local(19, 15))
-        # same when the unanswered message came before the closing
+        self.assertEqual(next_line.start_date, local(18, 9))
+        self.assertEqual((next_line.paused_hours, next_line.deadline), (0, local(18, 14)), "4 h: 9-12, 13-14")
+        self.assertEqual(next_line.status, "ongoing", "late: the cron marks it failed")
+        self.run_cron(local(19, 10, 1))
+        self.assertEqual(next_line.status, "failed")
+        # the resolution clock resumes with the closed time as a pause
+        resolution = self.line(ticket, self.policy_normal, "resolution")
+        self.assertEqual((resolution.status, resolution.paused_hours), ("ongoing", 5 + 8 + 2))
+
+    def test_agent_reopening_starts_next_response_at_the_reopening(self):
+        # the unanswered message came before the closing
         ticket = self.create_ticket_at(MONDAY_9, priority="1")
         self.agent_reply(ticket, local(17, 10))
         self.customer_message(ticket, local(17, 10, 30))

@@ -19,8 +19,21 @@ class TestSlaWorkingHoursChange(SlaCommon):
         super().setUp()
         self.triggers().unlink()
 
-    def triggers(self):
-        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)], order="call_at")
+    def triggers(self, cron=None):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", (cron or self.cron).id)], order="call_at")
+
+    def replan(self, moment):
+        """The change's transaction commits (waking the re-planning job once),
+        then the job runs at ``moment``."""
+        job = self.env.ref("helpdesk_sla.ir_cron_helpdesk_sla_replan")
+        self.triggers(job).unlink()
+        with self.at(moment):
+            self.env.cr.flush()  # the commit: its precommit hooks run
+            self.assertEqual(len(self.triggers(job)), 1, "the re-planning job is woken at the commit")
+            self.env["helpdesk.ticket"]._cron_sla_replan()
+        self.assertFalse(
+            self.env["helpdesk.ticket"].search_count([("sla_replan_pending", "=", True)]), "every ticket re-planned"
+        )
 
     def resolution(self, ticket, policy=None):
         return self.line(ticket, policy or self.policy_normal, "resolution")
@@ -49,6 +62,9 @@ class TestSlaWorkingHoursChange(SlaCommon):
                 "company_id": self.company.id,
             })
         self.assertFalse(holiday.calendar_id, "a public holiday of every calendar of the company")
+        self.assertEqual(self.resolution(running).deadline, local(24, 9), "the job re-plans, not the change")
+        self.assertTrue(running.sla_replan_pending)
+        self.replan(local(17, 11))
         self.assertEqual(self.resolution(running).deadline, local(25, 9), "one working day later")
         self.assertEqual(self.resolution(paused).deadline, local(25, 9))
         self.assertEqual(self.resolution(paused).status, "paused")
@@ -58,9 +74,11 @@ class TestSlaWorkingHoursChange(SlaCommon):
         # moved to another day, then removed: back to normal
         with self.at(local(17, 11, 5)):
             holiday.write({"date_from": datetime(2024, 6, 20, 22, 0), "date_to": datetime(2024, 6, 21, 22, 0)})
+        self.replan(local(17, 11, 5))
         self.assertEqual(self.resolution(running).deadline, local(25, 9), "Friday off instead")
         with self.at(local(17, 11, 10)):
             holiday.unlink()
+        self.replan(local(17, 11, 10))
         self.assertEqual(self.resolution(running).deadline, local(24, 9))
         self.assertEqual(self.resolution(paused).deadline, local(24, 9))
 
@@ -73,6 +91,7 @@ class TestSlaWorkingHoursChange(SlaCommon):
                 "name": "Power cut", "calendar_id": self.calendar.id,
                 "date_from": local(17, 9), "date_to": local(17, 12),
             })
+        self.replan(local(17, 12))
         # 8 h: Monday 13-17, Tuesday 8-12
         self.assertEqual(first.deadline, local(18, 12))
         self.assertEqual(self.resolution(late, self.policy_urgent).deadline, local(18, 12))
@@ -93,6 +112,7 @@ class TestSlaWorkingHoursChange(SlaCommon):
                 {"name": "Team event", "calendar_id": self.calendar.id, "time_type": "other",
                  "date_from": WHIT_MONDAY[0], "date_to": WHIT_MONDAY[1]},
             ])
+        self.assertFalse(ticket.sla_replan_pending, "nothing to re-plan")
         self.assertEqual(self.resolution(ticket).deadline, local(24, 9))
 
     def test_department_calendar_change(self):
@@ -107,6 +127,7 @@ class TestSlaWorkingHoursChange(SlaCommon):
         # the department now works around the clock
         with self.at(local(17, 12)):
             self.department_a.with_user(self.manager).resource_calendar_id = False
+        self.replan(local(17, 12))
         self.assertEqual(first.start_date, MONDAY_9)
         self.assertEqual(first.paused_hours, 1, "the paused hours are kept")
         # 8 + 1 hours from Monday 9:00, warning at 4 + 1 hours
@@ -117,12 +138,14 @@ class TestSlaWorkingHoursChange(SlaCommon):
         # back to office hours; then Monday afternoon extended to 18:00
         with self.at(local(17, 12)):
             self.department_a.resource_calendar_id = self.calendar
+        self.replan(local(17, 12))
         self.assertEqual(first.deadline, local(18, 10))
         monday_afternoon = self.calendar.attendance_ids.filtered(
             lambda a: a.dayofweek == "0" and a.day_period == "afternoon"
         )
         with self.at(local(17, 12)):
             self.calendar.write({"attendance_ids": [Command.update(monday_afternoon.id, {"hour_to": 18})]})
+        self.replan(local(17, 12))
         self.assertEqual(first.deadline, local(18, 9))
         # a working Saturday morning moves the resolution from Monday 9:00 (40 h + 1 paused)
         self.assertEqual(self.resolution(ticket).deadline, local(24, 9))
@@ -130,17 +153,21 @@ class TestSlaWorkingHoursChange(SlaCommon):
             self.calendar.write({"attendance_ids": [Command.create({
                 "name": "Saturday", "dayofweek": "5", "hour_from": 9, "hour_to": 11, "day_period": "morning",
             })]})
+        self.replan(local(17, 12))
         self.assertEqual(self.resolution(ticket).deadline, local(22, 10))
         with self.at(local(17, 12)):
             self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == "5").unlink()
+        self.replan(local(17, 12))
         self.assertEqual(self.resolution(ticket).deadline, local(24, 9))
         # another timezone (one hour behind): Monday 9:00 in Brussels is 8:00 in
         # London, Monday counts 9 working hours and the 41st ends on Friday 17:00 London
         with self.at(local(17, 12)):
             self.calendar.tz = "Europe/London"
+        self.replan(local(17, 12))
         self.assertEqual(self.resolution(ticket).deadline, local(21, 18))
         # the calendar deleted: the department counts 24/7 (41 h from Monday 9:00)
         with self.at(local(17, 12)):
             self.calendar.unlink()
+        self.replan(local(17, 12))
         self.assertFalse(self.department_a.resource_calendar_id)
         self.assertEqual(self.resolution(ticket).deadline, datetime(2024, 6, 19, 0, 0))
