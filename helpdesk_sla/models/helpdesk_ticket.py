@@ -125,13 +125,21 @@ class HelpdeskTicket(models.Model):
     def _on_agent_message(self, message):
         if CORE_HOOKS:
             super()._on_agent_message(message)
+        # the first public answer reaches the first-response clocks, any answer the
+        # next-response clocks started before it
         when = message.date
+        self._sla_reach_first_response(when)
+        self.sudo().sla_ids.filtered(
+            lambda l: l.target == "next_response" and l.start_date <= when
+        )._reach(when)
+
+    def _sla_reach_first_response(self, when=None):
+        """The first-response clocks not reached yet are, at ``when`` (default:
+        the ticket's first response)."""
         for ticket in self.sudo():
-            ticket.sla_ids.filtered(
-                lambda l: not l.reached_date and l.status != "reached" and (
-                    l.target == "first_response" or (l.target == "next_response" and l.start_date <= when)
-                )
-            )._reach(when)
+            reached = when or ticket.date_first_response
+            if reached:
+                ticket.sla_ids.filtered(lambda l: l.target == "first_response")._reach(reached)
 
     # TRANSITIONAL: the hooks called here until helpdesk_ticket calls them
     @api.model_create_multi
@@ -166,6 +174,10 @@ class HelpdeskTicket(models.Model):
             self._sla_sync_pauses()
         if SLA_MATCH_FIELDS & vals.keys():
             self._sla_apply()
+        if vals.get("date_first_response"):
+            # a first response recorded without a message (an import, a data fix);
+            # messages reach the clocks through _on_agent_message
+            self._sla_reach_first_response()
         if "department_id" in vals:
             # the running clocks follow the working hours of their new department
             self.sudo().sla_ids.filtered(lambda l: l.status in OPEN_STATUSES)._replan()

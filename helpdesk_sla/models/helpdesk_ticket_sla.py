@@ -129,21 +129,29 @@ class HelpdeskTicketSla(models.Model):
 
     def _pause_intervals(self):
         """The ticket's pauses that stop this clock, as ``(start, end or None)``.
-        The time a ticket stayed closed does not stop a next-response clock
-        started by a customer reply to the closed ticket: that clock runs from
-        the reply (the closing already stopped the clocks running then)."""
+
+        The closing stops every running clock: the time a ticket stayed closed
+        is a pause only for the clocks that ran again after it (the resolution
+        clock resumed on reopening, a clock added later), not for a clock
+        reached before the reopening, nor for a next-response clock started by
+        a customer reply to the closed ticket (it runs from the reply)."""
         self.ensure_one()
+        stop = self.reached_date
         return [
             (pause.date_start, pause.date_end or None)
             for pause in self.ticket_id.sla_pause_ids
-            if not (self.target == "next_response" and pause.reason == "closed")
+            if pause.reason != "closed" or (
+                self.target != "next_response" and pause.date_end and not (stop and stop < pause.date_end)
+            )
         ]
 
     @api.depends("deadline", "reached_date", "pause_start", "escalated")
     def _compute_status(self):
         for line in self:
-            if line.escalated:
-                line.status = "failed"  # the breach was handled by the cron: final
+            # a failed line stays failed (breach handled by the cron, or reached
+            # late): ``line.status`` is the value before this computation
+            if line.escalated or line.status == "failed":
+                line.status = "failed"
             elif line.reached_date:
                 in_time = not line.deadline or line.reached_date <= line.deadline
                 line.status = "reached" if in_time else "failed"

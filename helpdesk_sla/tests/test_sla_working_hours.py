@@ -171,3 +171,44 @@ class TestSlaWorkingHoursChange(SlaCommon):
         self.replan(local(17, 12))
         self.assertFalse(self.department_a.resource_calendar_id)
         self.assertEqual(self.resolution(ticket).deadline, datetime(2024, 6, 19, 0, 0))
+
+    def test_replan_job_in_batches_with_constant_queries(self):
+        Ticket = self.env["helpdesk.ticket"].with_context(tracking_disable=True, mail_create_nolog=True)
+
+        def make(count):
+            with self.at(MONDAY_9):
+                return Ticket.create([
+                    {"name": f"Replan {i}", "department_id": self.department_a.id, "priority": "1"}
+                    for i in range(count)
+                ])
+
+        def holiday(day):
+            with self.at(local(17, 11)):
+                self.env["resource.calendar.leaves"].create({
+                    "name": f"Closed on the {day}", "calendar_id": self.calendar.id,
+                    "date_from": datetime(2024, 6, day - 1, 22, 0), "date_to": datetime(2024, 6, day, 22, 0),
+                })
+
+        def run_job(batch_size):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.at(local(17, 11)):
+                return self.env["helpdesk.ticket"]._cron_sla_replan(batch_size=batch_size)
+
+        few = make(3)
+        holiday(20)  # Thursday
+        self.assertEqual(few.mapped("sla_replan_pending"), [True] * 3, "flagged, not re-planned")
+        self.assertEqual(set(few.sla_ids.mapped("deadline")), {local(18, 9), local(24, 9)})
+        before = self.cr.sql_log_count
+        self.assertEqual(run_job(100), 3)
+        queries_3 = self.cr.sql_log_count - before
+        self.assertEqual(set(few.sla_ids.mapped("deadline")), {local(18, 9), local(25, 9)})
+        many = make(40)
+        holiday(21)  # Friday too
+        with self.assertQueryCount(queries_3):
+            self.assertEqual(run_job(100), 43, "the same queries for 43 tickets as for 3")
+        self.assertEqual(set((few | many).sla_ids.mapped("deadline")), {local(18, 9), local(26, 9)})
+        # batches: the framework runs the next one at once
+        holiday(19)
+        self.assertEqual([run_job(20), run_job(20), run_job(20), run_job(20)], [20, 20, 3, 0])
+        self.assertEqual(set((few | many).sla_ids.mapped("deadline")), {local(18, 9), local(27, 9)})
