@@ -13,10 +13,13 @@
     "depends": ["helpdesk_ticket"],
     "data": [
         "security/ir.model.access.csv",
+        "security/helpdesk_mail_gateway_security.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "views/helpdesk_department_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/helpdesk_mail_held_views.xml",
+        "wizard/helpdesk_mail_held_attach_views.xml",
     ],
     "demo": [
         "demo/helpdesk_mail_gateway_demo.xml",

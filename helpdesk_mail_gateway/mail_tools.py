@@ -2,6 +2,29 @@
 import hashlib
 import re
 
+import psycopg2
+import psycopg2.errors
+
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+# Database errors after which the same delivery succeeds when tried again: the transaction is
+# rolled back and Odoo (or the MTA / the IMAP fetch) retries it. Concurrency errors
+# are Odoo's own list; OperationalError/InterfaceError cover a lost connection.
+TRANSIENT_DATABASE_ERRORS = (
+    *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+# ... except a cancelled statement (statement timeout): the same mail would time out
+# again on every retry, its sender must be told
+PERMANENT_DATABASE_ERRORS = (psycopg2.errors.QueryCanceled,)
+
+
+def is_transient_database_error(error):
+    """Whether the same delivery succeeds when tried again after ``error``."""
+    return isinstance(error, TRANSIENT_DATABASE_ERRORS) and not isinstance(error, PERMANENT_DATABASE_ERRORS)
+
+
 # Reply / forward markers used by mail clients, in the languages our customers write in.
 # Single letters ("R:", "I:") are left out on purpose: they are real words too often.
 _SUBJECT_PREFIXES = (
@@ -112,4 +135,25 @@ def auto_submitted_reason(message):
         return "Precedence: %s" % precedence
     if message.get("List-Id") or (message.get("List-Unsubscribe") and message.get("List-Post")):
         return "mailing list (List-Id: %s)" % str(message.get("List-Id", "") or "").strip()
+    return ""
+
+
+_DMARC_RE = re.compile(r"\bdmarc\s*=\s*(\w+)", re.IGNORECASE)
+_DMARC_FROM_RE = re.compile(r"\bheader\.from\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
+
+
+def dmarc_failed_domain(authentication_results, from_domain):
+    """The domain whose DMARC check failed according to an ``Authentication-Results``
+    header value (RFC 8601) added by our receiving server, when it is the domain of
+    the ``From`` address; '' otherwise (pass, none, no result, another domain)."""
+    text = authentication_results or ""
+    from_domain = (from_domain or "").strip().lower()
+    for clause in text.split(";"):
+        verdict = _DMARC_RE.search(clause)
+        if not verdict or verdict.group(1).lower() != "fail":
+            continue
+        checked = _DMARC_FROM_RE.search(clause)
+        domain = checked.group(1).lower() if checked else from_domain
+        if domain and domain == from_domain:
+            return domain
     return ""

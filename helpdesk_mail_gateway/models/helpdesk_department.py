@@ -28,6 +28,24 @@ class HelpdeskDepartment(models.Model):
         "bounces or our own addresses). Leave empty to send no acknowledgement.",
     )
 
+    held_mail_count = fields.Integer(
+        "Held Mail", compute="_compute_held_mail_count", groups="helpdesk_ticket.group_helpdesk_manager",
+        help="Mails to this department's address waiting for a manager's decision (Held Mail).",
+    )
+
+    def _compute_held_mail_count(self):
+        counts = dict(self.env["helpdesk.mail.held"]._read_group(
+            [("department_id", "in", self.ids), ("state", "=", "held")], ["department_id"], ["__count"],
+        )) if self.ids else {}
+        for department in self:
+            department.held_mail_count = counts.get(department, 0)
+
+    def action_open_held_mail(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_mail_gateway.helpdesk_mail_held_action")
+        action["domain"] = [("department_id", "=", self.id)]
+        return action
+
     def write(self, vals):
         # the alias mixin writes alias fields as superuser and silently drops them for users
         # without write access: refuse explicitly instead

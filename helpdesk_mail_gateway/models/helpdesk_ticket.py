@@ -16,7 +16,6 @@ _logger = logging.getLogger(__name__)
 # Channels whose new tickets are acknowledged (email tickets only when the gateway
 # creates them, internal ones never).
 ACK_ON_CREATE_CHANNELS = ("portal", "web", "phone", "chat", "api")
-ACK_CRON_XMLID = "helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge"
 MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
 # notifications of received mails are due this long after the mail (see _notify_thread)
 NOTIFY_DELAY = timedelta(seconds=1)
@@ -393,34 +392,36 @@ class HelpdeskTicket(models.Model):
         ]
         tickets = super().create(vals_list)
         if any(vals.get("ack_pending") for vals in vals_list):
-            self._helpdesk_wake_cron(ACK_CRON_XMLID)
+            self._job_wake("ack_pending")
         return tickets
 
     @api.model
-    def _cron_send_acknowledgements(self, batch_size=ACK_BATCH_SIZE):
-        """Acknowledge the new tickets flagged ``ack_pending``, once each (see
-        ``_helpdesk_job_take`` for how the work is shared between workers).
+    def _job_crons(self):
+        return dict(super()._job_crons(), ack_pending="helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge")
 
-        A ticket whose acknowledgement meets a concurrency error (its customer
-        being updated by another transaction) stays flagged for the next run; one
-        whose acknowledgement fails (a broken template) gets a note saying why.
-        Neither holds back the others."""
-        tickets = self._helpdesk_job_take("ack_pending", batch_size, ACK_CRON_XMLID)
+    @api.model
+    def _cron_send_acknowledgements(self, batch_size=ACK_BATCH_SIZE):
+        """Acknowledge the new tickets flagged ``ack_pending``, once each.
+
+        The batch skips the tickets locked by a user transaction (``_job_take``):
+        an agent saving the new ticket, or the customer's next mail being posted
+        on it. A ticket whose acknowledgement meets a concurrency error (its
+        customer being updated by a mail intake) stays flagged for the next run;
+        one whose acknowledgement fails (a broken template) gets a note saying
+        why. Neither holds back the others."""
+        tickets = self._job_take("ack_pending", batch_size)
         retry = self.browse()
         if tickets:
             own = self._helpdesk_own_addresses()
-            # customers in one order on every worker: two batches writing the same
-            # customers (their portal signup data) wait for each other, never deadlock
-            todo = tickets.filtered("active").sorted(lambda t: (t.partner_id.id or 0, t.id))
-            for ticket in todo:
-                error = self._helpdesk_job_step(lambda: ticket._helpdesk_acknowledge(own_addresses=own))
+            for ticket in tickets.filtered("active"):
+                error = self._job_step(lambda: ticket._helpdesk_acknowledge(own_addresses=own))
                 if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                     retry |= ticket
                 elif error:
                     _logger.error("Ticket %s: the acknowledgement failed: %s", ticket.number, error)
                     ticket._message_log(body=self.env._("The acknowledgement could not be sent: %s", error))
-            self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
-        return self._helpdesk_job_done("ack_pending", ACK_CRON_XMLID, tickets, retry)
+            self._job_wake_cron(MAIL_QUEUE_CRON_XMLID)
+        return self._job_done("ack_pending", tickets, retry)
 
     def _helpdesk_ack_skip_reason(self, own_addresses=None):
         """Why no acknowledgement may be sent for this new ticket, or ''.

@@ -9,7 +9,10 @@ from xmlrpc import client as xmlrpclib
 from odoo import api, models, tools
 from odoo.tools.mail import decode_message_header, email_split, unfold_references
 
-from ..mail_tools import auto_submitted_reason, fallback_message_id, normalize_charset_labels, one_line
+from ..mail_tools import (
+    auto_submitted_reason, dmarc_failed_domain, fallback_message_id, is_transient_database_error,
+    normalize_charset_labels, one_line,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -18,16 +21,13 @@ HELPDESK_MODEL = "helpdesk.ticket"
 #: headers Odoo reads the recipients from when it routes a mail (message_parse)
 RECIPIENT_HEADERS = ("Delivered-To", "To", "Cc", "Resent-To", "Resent-Cc")
 
-# MIME defects after which part of the content cannot be found any more
-_FATAL_DEFECTS = (
-    email.errors.StartBoundaryNotFoundDefect,
-    email.errors.MultipartInvariantViolationDefect,
-    email.errors.InvalidBase64LengthDefect,
-)
-
-
 class HelpdeskMailRejected(ValueError):
     """An incoming mail that cannot be turned into a ticket without losing content."""
+
+
+def _headers_of(raw):
+    """The headers of the mail ``raw`` (bytes), parsed without its body."""
+    return email.parser.BytesHeaderParser(policy=email.policy.SMTP).parsebytes(raw)
 
 
 def _raw_bytes(message):
@@ -96,9 +96,11 @@ class MailThread(models.AbstractModel):
     def message_process(self, model, message, custom_values=None, save_original=False,
                         strip_attachments=False, thread_id=None):
         raw = _raw_bytes(message)
-        if not isinstance(raw, bytes) or not self._helpdesk_receives(
-            email.parser.BytesHeaderParser(policy=email.policy.SMTP).parsebytes(raw), model
-        ):
+        try:
+            helpdesk = isinstance(raw, bytes) and self._helpdesk_receives(_headers_of(raw), model)
+        except Exception:  # noqa: BLE001 - headers too broken to route on: the caller's model decides
+            helpdesk = model == HELPDESK_MODEL
+        if not helpdesk:
             return super().message_process(
                 model, message, custom_values=custom_values, save_original=save_original,
                 strip_attachments=strip_attachments, thread_id=thread_id,
@@ -110,32 +112,42 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _helpdesk_message_process(self, model, raw, custom_values=None, save_original=False,
-                                  strip_attachments=False, thread_id=None):
-        """Process one mail for the helpdesk, all or nothing.
+                                  strip_attachments=False, thread_id=None, forced=False):
+        """Process one mail for the helpdesk: it ends as a ticket, a message of a
+        ticket or a held mail (``helpdesk.mail.held``), never half of one.
 
-        * Over ``helpdesk_mail_gateway.max_message_size`` bytes, or with content
-          that cannot be fully recovered (see ``_helpdesk_check_mime``), or without
-          any sender address, the mail is refused (``HelpdeskMailRejected``).
         * Charset labels unknown to Python (windows-874...) are mapped first; a
           missing ``From`` falls back on Sender / Reply-To / Return-Path; a missing
           Message-Id is derived from the content (a second delivery is a duplicate).
+        * Recoverable MIME defects (missing or unclosed boundary, stray bytes,
+          unknown charset) are read best-effort, the original mail attached to the
+          message and a note on the ticket.
+        * Held, with the reason: over ``helpdesk_mail_gateway.max_message_size``
+          bytes, content that cannot be recovered (corrupted base64), no sender
+          address at all, a DMARC failure of the ``From`` domain reported by our
+          receiving server, Odoo's loop detection, or any error while making the
+          ticket. The mail server then marks the mail processed: nothing is retried
+          forever out of sight; the managers decide.
         * The mail is processed inside a savepoint: when anything fails, nothing of
-          it is kept (no ticket without its message) and the error is logged with
-          its reason before being raised again, so that the caller (incoming mail
-          server, mailgate script) keeps the mail for a later attempt.
+          it is kept but the held mail. A transient database error (a conflict, a
+          lost connection) is raised instead: the same delivery succeeds when the
+          mail server or the mailgate script tries it again.
         * Two workers receiving the same Message-Id at once are serialised by the
-          unique index of helpdesk.mail.receipt: the second one ignores it."""
+          unique index of helpdesk.mail.receipt: the second one ignores it.
+        * ``forced``: a manager creates the ticket of a held mail; the checks that
+          held it are skipped and errors are raised to them."""
         message_id = email_from = "?"
+        original = raw
         try:
             max_size = int(
                 self.env["ir.config_parameter"].sudo().get_param(
                     "helpdesk_mail_gateway.max_message_size", DEFAULT_MAX_SIZE
                 ) or 0
             )
-            if max_size and len(raw) > max_size:
-                headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-                message_id = headers.get("Message-Id", "?")
-                email_from = headers.get("From", "?")
+            if max_size and len(raw) > max_size and not forced:
+                headers = _headers_of(raw)
+                message_id = str(headers.get("Message-Id", "") or "?")
+                email_from = str(headers.get("From", "") or "?")
                 raise HelpdeskMailRejected(
                     "message too large (%d bytes, limit %d bytes set by helpdesk_mail_gateway.max_message_size)"
                     % (len(raw), max_size)
@@ -144,8 +156,12 @@ class MailThread(models.AbstractModel):
             parsed = email.message_from_bytes(raw, policy=email.policy.SMTP)
             email_from = str(parsed.get("From", "") or "?")
             message_id = str(parsed.get("Message-Id", "") or "").strip() or fallback_message_id(parsed)
-            if self._helpdesk_prepare_message(parsed, message_id):
-                raw = parsed.as_bytes()
+            changed, defects = self._helpdesk_prepare_message(parsed, message_id, forced=forced)
+            if changed:
+                try:
+                    raw = parsed.as_bytes()
+                except Exception as error:  # noqa: BLE001 - Odoo reads the mail as it came
+                    _logger.info("Mail %s could not be rewritten (%s): read as received", message_id, error)
             with self.env.cr.savepoint():
                 if not self.env["helpdesk.mail.receipt"]._claim(message_id):
                     _logger.info(
@@ -153,23 +169,36 @@ class MailThread(models.AbstractModel):
                         message_id, email_from,
                     )
                     return False
-                return super().message_process(
-                    model, raw, custom_values=custom_values, save_original=save_original,
+                result = super().message_process(
+                    model, raw, custom_values=custom_values,
+                    save_original=save_original or bool(defects) or forced,
                     strip_attachments=strip_attachments, thread_id=thread_id,
                 )
+                if defects and isinstance(result, int) and result:
+                    self.env[HELPDESK_MODEL].browse(result).exists()._message_log(body=self.env._(
+                        "The mail %(message_id)s was malformed (%(defects)s): it was read as well as "
+                        "possible and the original is attached to its message.",
+                        message_id=message_id, defects=", ".join(defects),
+                    ))
+                return result
         except Exception as error:
-            _logger.warning(
-                "Incoming mail %s from %s was not processed and must be kept for a new attempt: %s",
-                message_id, email_from, error,
+            if forced or is_transient_database_error(error):
+                _logger.warning(
+                    "Incoming mail %s from %s was not processed and must be kept for a new attempt: %s",
+                    message_id, email_from, error,
+                )
+                raise
+            self.env["helpdesk.mail.held"].sudo()._hold(
+                original, str(error) or type(error).__name__, message_id=message_id if message_id != "?" else None,
             )
-            raise
+            return False
 
     @api.model
-    def _helpdesk_prepare_message(self, message, message_id):
-        """Check ``message`` (an EmailMessage) and complete what Odoo's parser needs:
-        raise HelpdeskMailRejected for a mail whose content or sender would be lost;
-        return whether the message was changed (sender, Message-Id, charset)."""
-        changed = self._helpdesk_check_mime(message)
+    def _helpdesk_prepare_message(self, message, message_id, forced=False):
+        """Check ``message`` (an EmailMessage) and complete what Odoo's parser needs.
+        Raise HelpdeskMailRejected for a mail to hold; return (whether the message
+        was changed, the recoverable defects read best-effort)."""
+        changed, defects = self._helpdesk_check_mime(message, forced=forced)
         if not message.get("From"):
             # fall back on the other sender headers rather than losing the sender
             for header in ("Sender", "Reply-To", "Return-Path"):
@@ -179,22 +208,35 @@ class MailThread(models.AbstractModel):
                     changed = True
                     break
             else:
-                raise HelpdeskMailRejected("no sender address (no From, Sender, Reply-To nor Return-Path)")
+                if not forced:
+                    raise HelpdeskMailRejected("no sender address (no From, Sender, Reply-To nor Return-Path)")
+        if not forced:
+            sender = tools.email_normalize(str(message.get("From", "") or ""), strict=False) or ""
+            failed = dmarc_failed_domain(str(message.get("Authentication-Results", "") or ""),
+                                         sender.rpartition("@")[2])
+            if failed:
+                raise HelpdeskMailRejected(
+                    "DMARC check failed for the sender's domain %s (Authentication-Results of our server)" % failed
+                )
         if not message.get("Message-Id"):
             message["Message-Id"] = message_id
             changed = True
-        return changed
+        return changed, defects
 
     @api.model
-    def _helpdesk_check_mime(self, message):
-        """Refuse mails whose content cannot be fully recovered (raise
-        HelpdeskMailRejected); a text part labelled with an unknown charset whose
-        content is UTF-8 is relabelled. Return whether a part was relabelled."""
+    def _helpdesk_check_mime(self, message, forced=False):
+        """MIME defects of ``message``: a part whose content is lost (corrupted
+        base64) raises HelpdeskMailRejected (unless ``forced``); the recoverable
+        ones are returned by name, to be read best-effort. A text part labelled
+        with a charset Python does not know is relabelled UTF-8 (undecodable
+        bytes replaced). Returns (whether a part was relabelled, defect names)."""
         changed = False
+        defects = []
         for part in message.walk():
-            fatal = [defect for defect in part.defects if isinstance(defect, _FATAL_DEFECTS)]
-            if fatal:
-                raise HelpdeskMailRejected("malformed MIME: %s" % ", ".join(type(d).__name__ for d in fatal))
+            for defect in part.defects:
+                name = type(defect).__name__
+                if name not in defects:
+                    defects.append(name)
             if part.is_multipart():
                 continue
             if part.get_content_maintype() == "text" and part.get_param("charset"):
@@ -202,23 +244,44 @@ class MailThread(models.AbstractModel):
                 try:
                     codecs.lookup(charset)
                 except LookupError:
-                    payload = part.get_payload(decode=True) or b""
-                    try:
-                        payload.decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise HelpdeskMailRejected(
-                            "undecodable part %s: unknown charset %r" % (part.get_content_type(), charset)
-                        ) from None
+                    defects.append("unknown charset %r" % charset)
                     part.set_param("charset", "utf-8")
                     changed = True
             cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
             if cte == "base64":
                 part.get_payload(decode=True)  # records decoding defects on the part
-                if any(isinstance(d, email.errors.InvalidBase64LengthDefect) for d in part.defects):
+                if any(isinstance(d, email.errors.InvalidBase64LengthDefect) for d in part.defects) and not forced:
                     raise HelpdeskMailRejected(
-                        "undecodable part %s: invalid base64 content" % part.get_content_type()
+                        "undecodable part %s: corrupted base64 content" % part.get_content_type()
                     )
-        return changed
+        return changed, defects
+
+    @api.model
+    def _helpdesk_post_raw_on_ticket(self, raw, ticket):
+        """Post the mail ``raw`` on ``ticket`` as the gateway would post a reply
+        (a held mail a manager attaches), read best-effort, original attached."""
+        message = email.message_from_bytes(normalize_charset_labels(raw), policy=email.policy.SMTP)
+        self._helpdesk_check_mime(message, forced=True)
+        msg_dict = self.message_parse(message, save_original=True)
+        msg_dict.pop("parent_id", None)
+        route = (HELPDESK_MODEL, ticket.id, {}, self.env.uid, self.env["mail.alias"])
+        return self._message_route_process(message, msg_dict, [route])
+
+    @api.model
+    def _detect_loop_sender(self, message, message_dict, routes):
+        """Odoo's loop detection (too many mails from one sender in a short time):
+        a helpdesk mail it stops is held for the managers instead of dropped."""
+        looping = super()._detect_loop_sender(message, message_dict, routes)
+        if looping and any(route[0] == HELPDESK_MODEL for route in routes or ()):
+            try:
+                raw = message.as_bytes()
+            except Exception:  # noqa: BLE001
+                raw = str(message).encode("utf-8", "replace")
+            self.env["helpdesk.mail.held"].sudo()._hold(
+                raw, "loop detection: too many mails from %s in a short time" % message_dict.get("email_from"),
+                message_id=message_dict.get("message_id"),
+            )
+        return looping
 
     # ------------------------------------------------------------------
     # Routing

@@ -7,3 +7,4 @@ from . import test_ack_channels
 from . import test_mail_transient_errors
 from . import test_ack_concurrency
 from . import test_host_untouched
+from . import test_mail_held

@@ -115,14 +115,13 @@ class TestHostUntouched(MailGatewayCommon):
         lead_id = self.assertSameAsOdoo("36_oversize.eml")
         self.assertEqual(self.Lead.browse(lead_id).message_ids.attachment_ids.mapped("name"), ["problem.mp4"])
 
-    def test_the_same_mail_to_the_helpdesk_is_still_refused(self):
+    def test_the_same_mail_to_the_helpdesk_is_still_held(self):
         """The contrast: the helpdesk's own checks still apply to its own mail."""
         self.env["ir.config_parameter"].sudo().set_param("helpdesk_mail_gateway.max_message_size", 200 * 1024)
-        with mute_logger("odoo.addons.helpdesk_mail_gateway.models.mail_thread"):
-            self.assertIs(self._deliver(read_fixture("36_oversize.eml"), vanilla=False).__name__,
-                          "HelpdeskMailRejected")
-            self.assertIs(self._deliver(read_fixture("38_boundary_not_found.eml"), vanilla=False).__name__,
-                          "HelpdeskMailRejected")
+        with mute_logger("odoo.addons.helpdesk_mail_gateway.models.helpdesk_mail_held"):
+            self.assertFalse(self._deliver(read_fixture("36_oversize.eml"), vanilla=False))
+        held = self.env["helpdesk.mail.held"].search([("message_id", "=", "<fx36@customer-corp.example>")])
+        self.assertIn("message too large", held.reason)
 
     # ------------------------------------------------------------------
     def test_lead_mail_flow(self):

@@ -1,0 +1,1 @@
+from . import helpdesk_mail_held_attach
