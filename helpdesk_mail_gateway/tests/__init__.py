@@ -8,3 +8,5 @@ from . import test_mail_transient_errors
 from . import test_ack_concurrency
 from . import test_host_untouched
 from . import test_mail_held
+from . import test_ack_language
+from . import test_mail_tools

@@ -1,8 +1,9 @@
 """Every fixture mail of tests/mails has an asserted outcome: ticket created with these
-fields, attached to ticket X, or ignored / refused with a reason.
+fields, attached to ticket X, ignored, or held for the managers with a reason.
 
 The threading fixtures (19-24, 26, 48, 49) are asserted in test_mail_threading and
-test_mail_loops, the loop and auto-reply ones (25-34) in test_mail_loops."""
+test_mail_loops, the loop and auto-reply ones (25-34) in test_mail_loops, the DMARC
+failure (51) in test_mail_held."""
 import base64
 import os
 
@@ -260,6 +261,43 @@ class TestMailCorpus(MailGatewayCommon):
         ticket = self.Ticket.browse(self.process("42_cc_followers.eml"))
         self.assertIn(self.customer_colleague, ticket.message_partner_ids, "known contacts still follow")
         self.assertFalse(self.env["res.partner"].search([("email_normalized", "=", "dora@customer-corp.example")]))
+
+    def _cc_mail(self, message_id, sender, cc, extra=b""):
+        return (
+            b"From: " + sender + b"\r\nTo: hd-support@hd-test.example\r\nCc: " + cc + b"\r\n"
+            b"Subject: Team problem\r\nMessage-ID: " + message_id + b"\r\n" + extra
+            + b"Content-Type: text/plain; charset=utf-8\r\n\r\nAll of us are affected.\r\n"
+        )
+
+    def test_42_cc_at_most_the_limit_the_rest_in_a_note(self):
+        self.env["ir.config_parameter"].sudo().set_param("helpdesk_mail_gateway.max_cc_followers", 3)
+        cc = b", ".join(b"colleague%d@customer-corp.example" % i for i in range(5))
+        ticket = self.Ticket.browse(self.env["mail.thread"].message_process(
+            False, self._cc_mail(b"<cc-limit@customer-corp.example>", b"carla@customer-corp.example", cc)))
+        added = ticket.message_partner_ids.filtered(lambda p: p.email_normalized.startswith("colleague"))
+        self.assertEqual(len(added), 3)
+        note = " ".join(ticket.message_ids.mapped("body"))
+        self.assertIn("2 more addresses in copy", note)
+        self.assertIn("colleague4@customer-corp.example", note)
+
+    def test_42_a_stranger_replying_adds_no_followers(self):
+        ticket = self.Ticket.browse(self.env["mail.thread"].message_process(
+            False, self._cc_mail(b"<cc-first@customer-corp.example>", b"carla@customer-corp.example", b"")))
+        before = ticket.message_partner_ids
+        reply = self._cc_mail(
+            b"<cc-stranger@elsewhere.example>", b"mallory@elsewhere.example", b"eve@elsewhere.example",
+            extra=b"In-Reply-To: <cc-first@customer-corp.example>\r\n",
+        )
+        self.assertEqual(self.env["mail.thread"].message_process(False, reply), ticket.id)
+        self.assertFalse(ticket.message_partner_ids.filtered(lambda p: p.email_normalized == "eve@elsewhere.example"))
+        self.assertEqual(ticket.message_partner_ids - before, self.env["res.partner"].browse(), "nobody added")
+        # the customer's own reply with someone in copy does add them
+        own = self._cc_mail(
+            b"<cc-customer@customer-corp.example>", b"carla@customer-corp.example", b"boss@customer-corp.example",
+            extra=b"In-Reply-To: <cc-first@customer-corp.example>\r\n",
+        )
+        self.env["mail.thread"].message_process(False, own)
+        self.assertTrue(ticket.message_partner_ids.filtered(lambda p: p.email_normalized == "boss@customer-corp.example"))
 
     def test_43_two_department_addresses_one_ticket(self):
         self.process("43_two_department_aliases.eml")

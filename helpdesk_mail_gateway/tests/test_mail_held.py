@@ -19,16 +19,6 @@ HELD_LOGGERS = (
     "odoo.addons.mail.models.mail_thread",
 )
 
-DMARC_FAIL = b"""Authentication-Results: mx.hd-test.example; spf=fail smtp.mailfrom=bank.example;
- dkim=none; dmarc=fail (p=REJECT) header.from=bank.example
-From: Your Bank <security@bank.example>
-To: Support <hd-support@hd-test.example>
-Subject: Urgent: confirm your password
-Message-ID: <dmarc-fail@bank.example>
-Content-Type: text/plain; charset=utf-8
-
-Please send us your password.
-"""
 
 
 @tagged("post_install", "-at_install", "helpdesk_mail")
@@ -64,14 +54,13 @@ class TestMailHeld(MailGatewayCommon):
         self.assertEqual(held.delivery_count, 2)
 
     def test_dmarc_failure_of_the_sender_domain_is_held(self):
-        with mute_logger(*HELD_LOGGERS):
-            self.assertFalse(self.env["mail.thread"].message_process(False, DMARC_FAIL))
-        held = self.held("<dmarc-fail@bank.example>")
+        held = self.hold_fixture("51_dmarc_fail.eml", "<fx51@bank.example>")
         self.assertIn("DMARC", held.reason)
         self.assertIn("bank.example", held.reason)
         self.assertFalse(self.Ticket.search(self.new_tickets_domain("Urgent: confirm your password")))
-        # a pass (or a failure of another domain) is no reason to hold
-        passing = DMARC_FAIL.replace(b"dmarc=fail", b"dmarc=pass").replace(b"dmarc-fail@", b"dmarc-pass@")
+        # a pass is no reason to hold
+        passing = read_fixture("51_dmarc_fail.eml").replace(b"dmarc=fail", b"dmarc=pass").replace(
+            b"<fx51@", b"<fx51-pass@")
         self.assertTrue(self.env["mail.thread"].message_process(False, passing))
 
     def test_loop_detection_holds(self):
