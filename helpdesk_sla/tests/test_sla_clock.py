@@ -139,29 +139,29 @@ class TestSlaClock(SlaCommon):
         )
 
     def test_customer_reply_reopening_starts_next_response_at_the_message(self):
-        # the customer's reply reopens the ticket (the mail gateway, within the
-        # reopen window): the clock starts at the message, as if the ticket had
-        # been open when it came. The reopening and the message are recorded
-        # together (here received 5 minutes after it was sent), in either order.
+        # the customer's reply reopens the ticket (within the reopen window): the
+        # clock starts at the message, as if the ticket had been open when it came.
+        # The reopening and the message are recorded together (here received 5
+        # minutes after it was sent), in either order: the gateway reopens before
+        # posting, the core reopens on the customer's message
         for reopen_first in (False, True):
             ticket = self.closed_after_answer()
             with self.at(local(18, 9, 5)):
                 if reopen_first:
                     ticket.action_reopen()
                 self.customer_email(ticket, local(18, 9))
-                if not reopen_first:
-                    self.assertFalse(self.next_response(ticket), "no clock while closed")
-                    ticket.action_reopen()
+                ticket.action_reopen()  # nothing when the message reopened it
             next_line = self.next_response(ticket)
             self.assertEqual(next_line.status, "ongoing")
             self.assertEqual(next_line.start_date, local(18, 9), f"reopen first: {reopen_first}")
             self.assertEqual(next_line.deadline, local(18, 14), "4 h: 9-12, 13-14")
 
     def test_reply_to_closed_ticket_reopened_later_starts_next_response_at_the_reply(self):
-        # the customer wrote to the closed ticket (outside its reopen window,
-        # say); an agent reopens it the next day: the customer has been waiting
-        # since the reply, the clock starts there (the time the ticket stayed
-        # closed before the reply is not counted)
+        # the customer wrote to the closed ticket outside its reopen window; an
+        # agent reopens it the next day: the customer has been waiting since the
+        # reply, the clock starts there (the time the ticket stayed closed before
+        # the reply is not counted)
+        self.department_a.reopen_days = 0
         ticket = self.closed_after_answer()
         self.customer_message(ticket, local(18, 9))
         self.assertFalse(self.next_response(ticket), "no clock while closed")
