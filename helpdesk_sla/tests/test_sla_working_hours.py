@@ -212,3 +212,15 @@ class TestSlaWorkingHoursChange(SlaCommon):
         holiday(19)
         self.assertEqual([run_job(20), run_job(20), run_job(20), run_job(20)], [20, 20, 3, 0])
         self.assertEqual(set((few | many).sla_ids.mapped("deadline")), {local(18, 9), local(27, 9)})
+
+    def test_ticket_moved_to_another_department_follows_its_hours(self):
+        company_wide = self.Policy.create({"name": "Everyone", "priority": "0", "resolution_hours": 10})
+        ticket = self.create_ticket_at(MONDAY_9, priority="0")
+        line = self.line(ticket, company_wide, "resolution")
+        self.assertEqual(line.deadline, local(18, 11), "office hours: Monday 7, Tuesday 8-11")
+        self.set_stage(ticket, self.stage_waiting, local(17, 10))
+        self.set_stage(ticket, self.stage_progress, local(17, 12))
+        # to a department working around the clock: 10 + 2 hours from Monday 9:00
+        with self.at(local(17, 13)):
+            ticket.department_id = self.department_b
+        self.assertEqual((line.paused_hours, line.deadline), (2, local(17, 21)))
