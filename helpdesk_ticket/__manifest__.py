@@ -40,6 +40,7 @@
         "demo/mail_canned_response_demo.xml",
         "demo/helpdesk_article_demo.xml",
         "demo/helpdesk_routing_rule_demo.xml",
+        "demo/helpdesk_thai_persian_demo.xml",
     ],
     "application": True,
     "installable": True,

@@ -8,3 +8,5 @@ from . import test_transfer_merge
 from . import test_time_rules
 from . import test_article
 from . import test_ticket_schedule
+from . import test_mail_template_language
+from . import test_demo_languages
