@@ -72,3 +72,28 @@ use_server_or_private_cluster() {
     DB_USER=${DB_USER:-odoo}
     export DB_HOST DB_PORT DB_USER DB_PASSWORD
 }
+
+# Odoo builds the right-to-left stylesheets (Persian pages) with rtlcss, an npm package.
+# Install it when it is missing and npm is there: globally, or else under $1 (put on the PATH).
+ensure_rtlcss() {
+    command -v rtlcss >/dev/null 2>&1 && return 0
+    if [ -x "$1/node_modules/.bin/rtlcss" ]; then
+        export PATH="$1/node_modules/.bin:$PATH"
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "warning: rtlcss is missing and npm is not installed: Persian pages will be drawn left to right." >&2
+        echo "         Install Node.js with npm (Debian: apt-get install npm), then: npm install -g rtlcss" >&2
+        return 0
+    fi
+    echo "Installing rtlcss from the npm registry (right-to-left stylesheets for Persian)..."
+    if npm install -g rtlcss >/dev/null 2>&1 && command -v rtlcss >/dev/null 2>&1; then
+        return 0
+    fi
+    if npm install --prefix "$1" rtlcss >/dev/null 2>&1; then
+        export PATH="$1/node_modules/.bin:$PATH"
+        return 0
+    fi
+    echo "warning: npm could not install rtlcss: Persian pages will be drawn left to right." >&2
+    echo "         Install it yourself with: npm install -g rtlcss" >&2
+}

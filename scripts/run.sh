@@ -4,6 +4,7 @@
 source "$(dirname "$0")/common.sh"
 check_odoo
 RUN_DIR="$REPO_DIR/.run"
+ensure_rtlcss "$RUN_DIR/npm"
 mkdir -p "$RUN_DIR/data"
 DB_NAME=${DB_NAME:-helpdesk}
 HTTP_PORT=${HTTP_PORT:-8069}
@@ -29,5 +30,9 @@ Demo logins (login / password):
   hd_billing / hd_billing   agent, Billing
   hd_sales / hd_sales       agent, Sales
   portal / portal           portal customer (Joel Willis)
+  hd_thai / hd_thai         agent in Thai, Technical Support and Sales
+  hd_persian / hd_persian   agent in Persian, Technical Support and Billing
+  portal_thai / portal_thai         portal customer in Thai (ณัฐธยา ศรีสุข)
+  portal_persian / portal_persian   portal customer in Persian, right to left (مریم کریمی)
 MSG
 exec "$PYTHON" -m odoo -c "$CONF" -d "$DB_NAME" --db-filter="^$DB_NAME\$" --http-port="$HTTP_PORT" --http-interface=0.0.0.0
