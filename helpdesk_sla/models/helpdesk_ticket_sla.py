@@ -7,7 +7,6 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_datetime
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
-from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import JOB_RETRY_DELAY
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +29,7 @@ SLA_CRON_XMLID = "helpdesk_sla.ir_cron_helpdesk_sla_check"
 
 class HelpdeskTicketSla(models.Model):
     _name = "helpdesk.ticket.sla"
+    _inherit = ["helpdesk.job.mixin"]
     _description = "Helpdesk Ticket SLA Line"
     _order = "deadline, id"
     _rec_name = "policy_id"
@@ -281,48 +281,56 @@ class HelpdeskTicketSla(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
+    def _job_crons(self):
+        return dict(super()._job_crons(), sla_check=SLA_CRON_XMLID)
+
+    @api.model
     def _cron_check(self, batch_size=CRON_BATCH_SIZE):
         """Mark the lines past their deadline failed (and escalate them) and send
         the warnings, once each.
 
-        Set-based: two queries select a batch of due lines (``SKIP LOCKED``: a line
-        being handled by another worker is left to it), then each action runs once
-        on the whole batch, so a run issues the same number of queries whatever the
-        size of its batch. The batch matches the ORM's write chunks (100 rows); the
-        rest is reported with ``_notify_progress`` and the cron framework runs the
-        next batch at once, committing in between. Idempotent: a failed line is no
-        longer ``ongoing`` and a warned line has ``warning_sent``, so a second run
-        finds nothing."""
+        Set-based: two queries select a batch of due lines, then each action runs
+        once on the whole batch, so a run issues the same number of queries
+        whatever the size of its batch. The batch matches the ORM's write chunks
+        (100 rows); the rest is reported with ``_notify_progress`` and the cron
+        framework runs the next batch at once, committing in between. Idempotent:
+        a failed line is no longer ``ongoing`` and a warned line has
+        ``warning_sent``, so a second run finds nothing.
+
+        ``FOR NO KEY UPDATE SKIP LOCKED`` against the user transactions that
+        write a line while it is due: an agent's reply (the target reached) or a
+        stage change (the clock paused) on its ticket. Such a line is left to the
+        next run, which sees it reached or paused; the cron framework never runs
+        this job twice at once."""
         now = fields.Datetime.now()
         cr = self.env.cr
         self.env.flush_all()
-        lock = self.env["helpdesk.ticket"]._helpdesk_job_lock
-        failed = self.browse(lock(SQL(
+        failed = self.browse(self._job_lock("sla_check", SQL(
             """
             SELECT id FROM helpdesk_ticket_sla
              WHERE status = 'ongoing' AND deadline <= %s
              ORDER BY deadline, id
              LIMIT %s
-               FOR UPDATE SKIP LOCKED
+               FOR NO KEY UPDATE SKIP LOCKED
             """, now, batch_size,
-        ), SLA_CRON_XMLID))
-        warned = self.browse(lock(SQL(
+        )))
+        warned = self.browse(self._job_lock("sla_check", SQL(
             """
             SELECT id FROM helpdesk_ticket_sla
              WHERE status = 'ongoing' AND NOT coalesce(warning_sent, false)
                AND warning_date <= %s AND deadline > %s
              ORDER BY warning_date, id
              LIMIT %s
-               FOR UPDATE SKIP LOCKED
+               FOR NO KEY UPDATE SKIP LOCKED
             """, now, now, batch_size,
-        ), SLA_CRON_XMLID))
+        )))
         if failed or warned:
-            error = self.env["helpdesk.ticket"]._helpdesk_job_step(lambda: self._cron_act(failed, warned))
+            error = self._job_step(lambda: self._cron_act(failed, warned))
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-                # a ticket of the batch was changed by another transaction (an agent,
-                # a mail, another job) since this one began: nothing of the batch is
-                # kept, a new run in a new transaction handles it in a few seconds
-                self._trigger_cron_at(now + JOB_RETRY_DELAY)
+                # a ticket of the batch was changed by a user transaction (an agent,
+                # a mail) since this one began: nothing of the batch is kept, a new
+                # run in a new transaction handles it in a few seconds
+                self._job_retry_soon("sla_check")
                 return 0, 0
             if error:
                 raise error
@@ -332,7 +340,7 @@ class HelpdeskTicketSla(models.Model):
                AND (deadline <= %s OR (NOT coalesce(warning_sent, false) AND warning_date <= %s))
         """, [now, now])
         remaining = cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=len(failed) + len(warned), remaining=remaining)
+        self._job_progress("sla_check", len(failed) + len(warned), remaining)
         next_event = self._next_event()
         if next_event and not remaining:
             self._trigger_cron_at(max(next_event, now))

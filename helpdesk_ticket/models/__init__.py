@@ -1,3 +1,4 @@
+from . import helpdesk_job_mixin
 from . import helpdesk_department
 from . import helpdesk_stage
 from . import helpdesk_tag

@@ -59,6 +59,11 @@ class HelpdeskDepartment(models.Model):
         required=True,
         tracking=True,
     )
+    round_robin_sequence_id = fields.Many2one(
+        "ir.sequence", string="Round-Robin Sequence", compute="_compute_round_robin_sequence_id",
+        store=True, readonly=True, copy=False, ondelete="restrict",
+        help="Position of the department's round robin (a standard, non-transactional sequence).",
+    )
     assign_only_online = fields.Boolean(
         "Only Online Agents",
         help="Automatic assignment only picks agents who are online; tickets stay unassigned "
@@ -84,6 +89,26 @@ class HelpdeskDepartment(models.Model):
     _sql_constraints = [
         ("reopen_days_positive", "CHECK(reopen_days >= 0)", "The reopen window cannot be negative."),
     ]
+
+    @api.depends("company_id")
+    def _compute_round_robin_sequence_id(self):
+        """Each department gets its round-robin sequence when it is created (the
+        dependency is always set then) and keeps it; the departments that exist
+        when this field is added get theirs then (Odoo computes a new stored
+        field for the existing rows), without a migration."""
+        missing = self.filtered(lambda department: not department.round_robin_sequence_id)
+        sequences = iter(self.env["ir.sequence"].sudo().create([
+            {
+                "name": f"Helpdesk round robin ({department.name or department.id})",
+                "implementation": "standard",
+                "number_next": 1,
+                "number_increment": 1,
+                "company_id": False,
+            }
+            for department in missing
+        ]))
+        for department in self:
+            department.round_robin_sequence_id = department.round_robin_sequence_id or next(sequences)
 
     def _compute_ticket_counts(self):
         """Counters of the overview cards: one grouped query for all departments."""
@@ -122,9 +147,9 @@ class HelpdeskDepartment(models.Model):
         batch are counted as they are made. The row itself is never written: under
         Odoo's REPEATABLE READ isolation a write would make every concurrent ticket
         creation in the department fail with a serialization error. The round-robin
-        position comes from a PostgreSQL sequence per department, which is not
-        transactional: two workers never get the same slot, whatever their
-        snapshots.
+        position comes from the department's ``ir.sequence`` (standard
+        implementation), which is not transactional: two workers never get the
+        same slot, whatever their snapshots.
         """
         self.ensure_one()
         Users = self.env["res.users"]
@@ -152,25 +177,25 @@ class HelpdeskDepartment(models.Model):
             SQL("SELECT id FROM helpdesk_department WHERE id = %s FOR NO KEY UPDATE", self.id)
         )
 
-    def _round_robin_sequence_name(self):
-        return f"helpdesk_department_rr_{self.id}"
-
     def _next_round_robin_slots(self, count):
-        """The next ``count`` positions (1, 2, 3...) of the department's round robin."""
+        """The next ``count`` positions (1, 2, 3...) of the department's round robin.
+
+        They come from the department's ``ir.sequence`` (standard implementation,
+        a PostgreSQL sequence): not transactional, so two workers assigning in the
+        department at once never get the same position, whatever their snapshots.
+        The ``count`` positions are read in one query from the sequence the
+        ir.sequence keeps (``_next()`` would cost one query per ticket)."""
         self.ensure_one()
-        name = self._round_robin_sequence_name()
-        self.env.cr.execute(SQL("SELECT to_regclass(%s)", name))
-        if not self.env.cr.fetchone()[0]:
-            # first automatic assignment of the department (we hold its lock)
-            self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(name)))
-        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", name, count))
+        sequence = self.round_robin_sequence_id
+        self.env.cr.execute(SQL(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count,
+        ))
         return [row[0] for row in self.env.cr.fetchall()]
 
     def unlink(self):
-        names = [department._round_robin_sequence_name() for department in self]
+        sequences = self.sudo().round_robin_sequence_id
         res = super().unlink()
-        for name in names:
-            self.env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))
+        sequences.unlink()
         return res
 
     def _assignment_candidates(self, company):

@@ -1,9 +1,6 @@
 import logging
 import uuid
 from collections import defaultdict
-from datetime import timedelta
-
-import psycopg2
 
 from markupsafe import Markup
 
@@ -14,11 +11,8 @@ from odoo.tools import SQL, sql
 
 _logger = logging.getLogger(__name__)
 
-ASSIGNMENT_CRON_XMLID = "helpdesk_ticket.ir_cron_helpdesk_assignment_notice"
 #: tickets whose agents are told per transaction of the assignment notice job
 ASSIGNMENT_NOTICE_BATCH_SIZE = 200
-#: a job whose batch met a concurrent change runs again this long after
-JOB_RETRY_DELAY = timedelta(seconds=5)
 
 PRIORITIES = [
     ("0", "Low"),
@@ -47,6 +41,7 @@ class HelpdeskTicket(models.Model):
         "mail.activity.mixin",
         "mail.tracking.duration.mixin",
         "rating.mixin",
+        "helpdesk.job.mixin",
     ]
     _order = "priority desc, id desc"
     _primary_email = "partner_email"
@@ -470,87 +465,36 @@ class HelpdeskTicket(models.Model):
                 "assignment_notice_pending": agent != self.env.user,
             })
         if any(agent != self.env.user for agent in by_agent):
-            self._helpdesk_wake_cron(ASSIGNMENT_CRON_XMLID)
+            self._job_wake("assignment_notice_pending")
+
+    # ------------------------------------------------------------------
+    # Jobs (helpdesk.job.mixin): assignment notices
+    # ------------------------------------------------------------------
+    @api.model
+    def _job_crons(self):
+        return dict(
+            super()._job_crons(),
+            assignment_notice_pending="helpdesk_ticket.ir_cron_helpdesk_assignment_notice",
+        )
 
     @api.model
     def _cron_send_assignment_notices(self, batch_size=ASSIGNMENT_NOTICE_BATCH_SIZE):
         """Tell the agents about the tickets assigned to them automatically, once
-        each: Odoo's usual notification for one ticket, one summary for several
-        (see ``_helpdesk_job_take`` for how the work is shared between workers)."""
-        tickets = self._helpdesk_job_take("assignment_notice_pending", batch_size, ASSIGNMENT_CRON_XMLID)
+        each: Odoo's usual notification for one ticket, one summary for several.
+
+        The batch skips the tickets locked by a user transaction (``_job_take``):
+        an agent saving the ticket (a reassignment by hand cancels the notice) or
+        a mail being posted on it."""
+        tickets = self._job_take("assignment_notice_pending", batch_size)
         retry = self.browse()
         for agent, assigned in tickets.filtered("user_id").grouped("user_id").items():
-            error = self._helpdesk_job_step(lambda: assigned._notify_auto_assignment(agent))
+            error = self._job_step(lambda: assigned._notify_auto_assignment(agent))
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 retry |= assigned
             elif error:
                 _logger.error("Agent %s could not be told about tickets %s: %s",
                               agent.login, assigned.mapped("number"), error)
-        return self._helpdesk_job_done("assignment_notice_pending", ASSIGNMENT_CRON_XMLID, tickets, retry)
-
-    # ------------------------------------------------------------------
-    # Jobs woken at commit (assignment notices, acknowledgements...)
-    # ------------------------------------------------------------------
-    @api.model
-    def _helpdesk_job_take(self, flag, batch_size, cron_xmlid):
-        """A batch of the tickets flagged ``flag`` (a boolean column), oldest first;
-        ``_helpdesk_job_done`` unflags them in the same transaction.
-
-        ``FOR NO KEY UPDATE SKIP LOCKED``: two cron workers share the work, never
-        the same ticket, and a ticket being saved by someone is left for later. A
-        crash before the commit leaves the batch flagged for the next run."""
-        self.env.flush_all()
-        ids = self._helpdesk_job_lock(SQL(
-            "SELECT id FROM helpdesk_ticket WHERE %s ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
-            SQL.identifier(flag), batch_size,
-        ), cron_xmlid)
-        return self.sudo().with_context(active_test=False).browse(ids)
-
-    @api.model
-    def _helpdesk_job_lock(self, query, cron_xmlid):
-        """The ids that ``query`` (a ``SELECT id ... FOR UPDATE SKIP LOCKED``) locks
-        for a job's batch.
-
-        In Odoo's REPEATABLE READ transactions, locking a row that another
-        transaction changed and committed since this one began is a serialization
-        failure, ``SKIP LOCKED`` or not (a flagged ticket just saved by an agent or
-        another job). Then nothing is taken and the cron ``cron_xmlid`` runs again
-        in a few seconds, in a new transaction, instead of failing the run."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, log_exceptions=False)
-                return [row[0] for row in self.env.cr.fetchall()]
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-            _logger.info("Helpdesk job: batch left for a new run (%s)", error.pgcode)
-            self._helpdesk_job_retry_soon(cron_xmlid)
-            return []
-
-    @api.model
-    def _helpdesk_job_retry_soon(self, cron_xmlid):
-        """Run the cron ``cron_xmlid`` again in a few seconds, in a new transaction
-        (for work left after a conflict with another transaction)."""
-        cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at=fields.Datetime.now() + JOB_RETRY_DELAY)
-
-    @api.model
-    def _helpdesk_job_done(self, flag, cron_xmlid, tickets, retry):
-        """Unflag the batch ``tickets`` but ``retry`` (left for the next run) and
-        report the progress: the cron framework runs the next batch at once while
-        work remains; when nothing could be done (every flagged ticket locked by
-        someone else, or every step in conflict), the job looks again in a minute.
-        Returns the number of tickets done."""
-        (tickets - retry).write({flag: False})
-        self.env.flush_all()
-        self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket WHERE %s", SQL.identifier(flag)))
-        remaining = self.env.cr.fetchone()[0]
-        done = len(tickets) - len(retry)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining and not done:
-            cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger(at=fields.Datetime.now() + timedelta(minutes=1))
-        return done
+        return self._job_done("assignment_notice_pending", tickets, retry)
 
     def _notify_auto_assignment(self, agent):
         """Tell ``agent`` about these tickets just assigned to them: Odoo's usual
@@ -576,44 +520,6 @@ class HelpdeskTicket(models.Model):
             ),
             email_layout_xmlid="mail.mail_notification_light",
         )
-
-    @api.model
-    def _helpdesk_job_step(self, step):
-        """Run ``step()`` of a batch job in a savepoint, so that one failing item
-        does not undo nor stop the others; return the error, or None.
-
-        A concurrency error (another transaction changed or locks a row the step
-        writes, e.g. a customer being updated by a mail intake) is returned as
-        such: the caller flags the item again and the job's next run, in a new
-        transaction, succeeds. A lost connection or a cancelled statement is raised."""
-        try:
-            with self.env.cr.savepoint():
-                step()
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-            _logger.info("Helpdesk job: step left for the next run (%s)", error.pgcode)
-            return error
-        except psycopg2.Error:
-            raise
-        except Exception as error:  # noqa: BLE001 - one broken item must not stop the job
-            return error
-        return None
-
-    @api.model
-    def _helpdesk_wake_cron(self, xmlid):
-        """Run the cron ``xmlid`` as soon as this transaction commits (once per
-        transaction, however many times it is asked)."""
-        data = self.env.cr.precommit.data
-        key = f"helpdesk.wake_cron.{xmlid}"
-        if data.get(key):
-            return
-        data[key] = True
-
-        def trigger():
-            cron = self.env.ref(xmlid, raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger()
-
-        self.env.cr.precommit.add(trigger)
 
     def _subscribe_customers(self):
         """The customer of each ticket follows it (with Odoo's default subtypes: the

@@ -19,7 +19,7 @@ class HelpdeskTicketSchedule(models.Model):
 
     _name = "helpdesk.ticket.schedule"
     _description = "Scheduled Helpdesk Ticket"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "helpdesk.job.mixin"]
     _order = "next_date, id"
 
     name = fields.Char("Subject", required=True, tracking=True)
@@ -112,27 +112,32 @@ class HelpdeskTicketSchedule(models.Model):
         )
         return ticket
 
+    # ------------------------------------------------------------------
+    # Job (helpdesk.job.mixin): open the due tickets
+    # ------------------------------------------------------------------
+    @api.model
+    def _job_crons(self):
+        return dict(super()._job_crons(), open_due_tickets="helpdesk_ticket.ir_cron_helpdesk_ticket_schedule")
+
     @api.model
     def _cron_create_due_tickets(self, limit=200):
-        """Open the tickets whose date has come, exactly once per due date.
+        """Open the tickets whose date has come, exactly once per due date: the
+        ticket and the schedule's next date are written in the same transaction,
+        and the cron framework never runs this job twice at once.
 
-        The due schedules are locked ``FOR UPDATE SKIP LOCKED``: a second run (another worker)
-        skips the rows being processed, and sees their next date moved forward once the first
-        run commits. The ticket and the new date are written in the same transaction."""
+        The due schedules are locked ``FOR NO KEY UPDATE SKIP LOCKED`` against the
+        one user transaction that writes them: a manager saving the schedule's
+        form. That schedule is left to the next run (its new values decide), the
+        others are opened without waiting; one saved since this run began leaves
+        the batch to a new run a few seconds later (``_job_lock``)."""
         today = fields.Date.context_today(self)
         self.env.flush_all()
-        # a schedule changed by another transaction since this run began (another
-        # worker's run, a user's edit) leaves the batch for a new run in a few seconds
-        ids = self.env["helpdesk.ticket"]._helpdesk_job_lock(SQL(
-            """
-            SELECT id FROM helpdesk_ticket_schedule
-             WHERE active AND next_date <= %s
-          ORDER BY next_date, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            today, limit,
-        ), "helpdesk_ticket.ir_cron_helpdesk_ticket_schedule")
+        due = SQL("active AND next_date <= %s", today)
+        ids = self._job_lock("open_due_tickets", SQL(
+            "SELECT id FROM helpdesk_ticket_schedule WHERE %s ORDER BY next_date, id LIMIT %s"
+            " FOR NO KEY UPDATE SKIP LOCKED",
+            due, limit,
+        ))
         tickets = self.env["helpdesk.ticket"]
         schedules = self.browse(ids)
         schedules.invalidate_recordset(["next_date", "active"])
@@ -140,6 +145,9 @@ class HelpdeskTicketSchedule(models.Model):
             if not schedule.active or schedule.next_date > today:
                 continue
             tickets |= schedule._open_ticket(schedule.next_date)
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket_schedule WHERE %s", due))
+        self._job_progress("open_due_tickets", len(tickets), self.env.cr.fetchone()[0])
         return tickets
 
     def action_view_tickets(self):

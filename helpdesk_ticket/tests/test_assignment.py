@@ -32,6 +32,12 @@ class TestAssignment(HelpdeskCommon):
         })
         cls.other_team = cls.env["helpdesk.department"].create({"name": "Other Team (assignment)"})
 
+    def setUp(self):
+        super().setUp()
+        # the round-robin position is an ir.sequence, not transactional: every
+        # test starts a fresh rotation of the team
+        self.team.round_robin_sequence_id.number_next = 1
+
     def _tickets(self, count, department=None, **values):
         return self.env["helpdesk.ticket"].create([
             dict({"name": f"Assignment ticket {i}", "department_id": (department or self.team).id}, **values)
@@ -82,6 +88,27 @@ class TestAssignment(HelpdeskCommon):
         self.assertEqual(self._tickets(1).user_id, self.xena)
         self.yuri.groups_id = [Command.unlink(self.env.ref("helpdesk_ticket.group_helpdesk_agent").id)]
         self.assertEqual(self._tickets(2).user_id, self.zoe | self.xena, "Yuri is skipped")
+
+    def test_round_robin_position_is_an_ir_sequence_per_department(self):
+        """Each department has its own standard ir.sequence (created with it, through
+        the ORM: no DDL of the helpdesk at run time) and removed with it."""
+        sequence = self.team.round_robin_sequence_id
+        self.assertEqual(sequence.implementation, "standard")
+        self.assertNotEqual(sequence, self.other_team.round_robin_sequence_id)
+        copy = self.team.copy({"name": "Assignment Team (copy)"})
+        self.assertTrue(copy.round_robin_sequence_id)
+        self.assertNotEqual(copy.round_robin_sequence_id, sequence)
+        # the copy starts its own rotation, the original continues its one
+        self.assertEqual(self._tickets(2).user_id, self.xena | self.yuri)
+        self.assertEqual(self._tickets(1, department=copy).user_id, self.xena)
+        self.assertEqual(self._tickets(1).user_id, self.zoe)
+        self.assertEqual(sequence.number_next_actual, 4)
+        self.cr.execute("SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relname LIKE 'helpdesk_department_rr%%'")
+        self.assertEqual(self.cr.fetchone()[0], 0, "no sequence of the helpdesk's own")
+        removed = self.env["helpdesk.department"].create({"name": "Removed (assignment)"})
+        removed_sequence = removed.round_robin_sequence_id
+        removed.unlink()
+        self.assertFalse(removed_sequence.exists())
 
     def test_balanced_picks_least_loaded(self):
         self.team.assignment_method = "manual"
