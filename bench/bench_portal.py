@@ -5,66 +5,40 @@ second; ours vs OCA helpdesk_mgmt's ``/my/tickets`` with the same data. No
 Odoo baseline: CRM has no customer portal for leads."""
 import os
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import requests
 
 from .common import percentile
 from .fixtures import PASSWORD
 
+_SCRIPTS = str(Path(__file__).resolve().parent.parent / "scripts")
+if _SCRIPTS not in sys.path:
+    sys.path.insert(0, _SCRIPTS)
 
-def _free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def _odoo_command():
-    """The ``odoo`` console script next to the interpreter: started with ``python -m odoo``
-    the prefork server cannot respawn its gevent (websocket) process and retries in a loop."""
-    script = os.path.join(os.path.dirname(sys.executable), "odoo")
-    if os.path.isfile(script):
-        return [sys.executable, script]
-    return [sys.executable, "-m", "odoo"]
+from odoo_process import OdooProcess  # noqa: E402 - the helper shared with tests/odoo_server.py
 
 
 class Server:
+    """The database's portal served by Odoo in prefork mode (scripts/odoo_process.py, like
+    the multi-worker server of the end-to-end tests); its log is ``server-<db>.log`` in the
+    work folder, which scripts/bench.sh keeps when the run fails."""
+
     def __init__(self, ctx, dbname, workers):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        log = open(os.path.join(ctx.work_dir, f"server-{dbname}.log"), "w")
-        self.proc = subprocess.Popen([
-            *_odoo_command(), "-c", ctx.conf, "-d", dbname, f"--db-filter=^{dbname}$",
-            f"--workers={workers}", "--max-cron-threads=0", f"--http-port={self.port}",
-            f"--gevent-port={_free_port()}", "--http-interface=127.0.0.1", "--log-level=warn",
-            "--limit-time-real=600", "--limit-time-cpu=600", "--limit-memory-soft=4294967296",
-            "--limit-memory-hard=5368709120",
-        ], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if requests.get(self.url + "/web/login", timeout=30).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        self.stop()
-        raise RuntimeError(f"Odoo did not answer on {self.url}")
+        self.odoo = OdooProcess.prefork(
+            ctx.conf, dbname, os.path.join(ctx.work_dir, f"server-{dbname}.log"), workers=workers,
+            extra_args=["--log-level=warn", "--limit-time-real=600", "--limit-time-cpu=600",
+                        "--limit-memory-soft=4294967296", "--limit-memory-hard=5368709120"],
+        )
+        self.url = self.odoo.url
+        # ready when the login page renders (the database's registry is loaded by a worker)
+        self.odoo.start(timeout=180, ready=lambda: requests.get(self.url + "/web/login", timeout=30).status_code == 200)
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.odoo.stop(timeout=30)
 
 
 def login(url, user):

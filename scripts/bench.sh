@@ -9,6 +9,7 @@
 #   ADDONS=a,b                       addons of this repo to install (default: all)
 #   DB_HOST/DB_PORT/DB_USER/DB_PASSWORD  use an existing server (throwaway databases)
 #   KEEP_DB=1                        keep the cluster, databases and work folder
+# A failed run keeps the logs of its work folder (installs, Odoo servers, PostgreSQL).
 # Exits non-zero only when a benchmark (or the setup) fails, not on slow figures.
 source "$(dirname "$0")/common.sh"
 check_odoo
@@ -25,7 +26,13 @@ cleanup() {
             PGPASSWORD="${DB_PASSWORD:-}" dropdb --if-exists -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" "$db" 2>/dev/null || true
         done
         [ -n "$OWN_CLUSTER" ] && { "$REPO_DIR/scripts/pgcluster.sh" stop "$WORK/pgdata" || true; }
-        rm -rf "$WORK"
+        if [ "$rc" -eq 0 ]; then
+            rm -rf "$WORK"
+        else
+            find "$WORK" -mindepth 1 ! -type d ! -name '*.log' -delete 2>/dev/null || true
+            find "$WORK" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+            echo "the run failed: its logs are kept in $WORK" >&2
+        fi
     else
         echo "kept: $WORK (databases ${DBS[*]} on $DB_HOST:$DB_PORT)"
     fi
@@ -76,13 +83,13 @@ OCA_DB=helpdesk_bench_oca_$$
 ADDONS=${ADDONS:-$(repo_addons)}
 echo "== installing $ADDONS into $OURS_DB (no demo data)"
 DBS+=("$OURS_DB")
-"$PYTHON" -m odoo -c "$CONF" -d "$OURS_DB" -i "$ADDONS" --without-demo=all --stop-after-init --log-level=warn \
+"${ODOO[@]}" -c "$CONF" -d "$OURS_DB" -i "$ADDONS" --without-demo=all --stop-after-init --log-level=warn \
     > "$WORK/install-ours.log" 2>&1 || { tail -40 "$WORK/install-ours.log"; die "installing the addons failed"; }
 OCA_ARGS=()
 if [ -n "$OCA_DIR" ]; then
     echo "== installing OCA helpdesk_mgmt into $OCA_DB (no demo data)"
     DBS+=("$OCA_DB")
-    "$PYTHON" -m odoo -c "$CONF" -d "$OCA_DB" -i helpdesk_mgmt --without-demo=all --stop-after-init --log-level=warn \
+    "${ODOO[@]}" -c "$CONF" -d "$OCA_DB" -i helpdesk_mgmt --without-demo=all --stop-after-init --log-level=warn \
         > "$WORK/install-oca.log" 2>&1 || { tail -40 "$WORK/install-oca.log"; die "installing helpdesk_mgmt failed"; }
     OCA_ARGS=(--oca-db "$OCA_DB")
 fi

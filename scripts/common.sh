@@ -2,6 +2,10 @@
 set -euo pipefail
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
+# How every script starts Odoo (like `python3 -m odoo`, and re-executable by the prefork
+# server for its gevent process: see scripts/odoo_launcher.py). Python code uses
+# scripts/odoo_process.py, which runs the same launcher.
+ODOO=("$PYTHON" "$REPO_DIR/scripts/odoo_launcher.py")
 
 die() { echo "error: $*" >&2; exit 1; }
 

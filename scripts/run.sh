@@ -15,10 +15,10 @@ write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$RU
 ADDONS=${ADDONS:-$(repo_addons)}
 if db_exists "$DB_HOST" "$DB_PORT" "$DB_USER" "$DB_NAME"; then
     echo "Upgrading $ADDONS in database $DB_NAME..."
-    "$PYTHON" -m odoo -c "$CONF" -d "$DB_NAME" -u "$ADDONS" --stop-after-init --log-level=warn
+    "${ODOO[@]}" -c "$CONF" -d "$DB_NAME" -u "$ADDONS" --stop-after-init --log-level=warn
 else
     echo "Creating database $DB_NAME with $ADDONS and demo data..."
-    "$PYTHON" -m odoo -c "$CONF" -d "$DB_NAME" -i "$ADDONS" --stop-after-init --log-level=warn
+    "${ODOO[@]}" -c "$CONF" -d "$DB_NAME" -i "$ADDONS" --stop-after-init --log-level=warn
 fi
 cat <<MSG
 
@@ -35,4 +35,4 @@ Demo logins (login / password):
   portal_thai / portal_thai         portal customer in Thai (ณัฐธยา ศรีสุข)
   portal_persian / portal_persian   portal customer in Persian, right to left (مریم کریمی)
 MSG
-exec "$PYTHON" -m odoo -c "$CONF" -d "$DB_NAME" --db-filter="^$DB_NAME\$" --http-port="$HTTP_PORT" --http-interface=0.0.0.0
+exec "${ODOO[@]}" -c "$CONF" -d "$DB_NAME" --db-filter="^$DB_NAME\$" --http-port="$HTTP_PORT" --http-interface=0.0.0.0

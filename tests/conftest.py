@@ -2,9 +2,11 @@
 
 ``odoo_stack`` (session): a private PostgreSQL cluster, a database with the repository's
 addons (no demo data) and Odoo running with ``--workers=4 --max-cron-threads=2`` on
-loopback, plus an SMTP sink; one server for every multi-worker test. Installing the
-addons takes a few minutes on a small machine, so the setup starts in the background as
-soon as the collection shows that a test needs it (while the addons' own tests run).
+loopback (started by scripts/odoo_process.py, like the benchmarks' portal server), plus an
+SMTP sink; one server for every multi-worker test. When the session fails, the logs of the
+work folder are kept and their folder printed. Installing the addons takes a few minutes
+on a small machine, so the setup starts in the background as soon as the collection shows
+that a test needs it (while the addons' own tests run).
 """
 import os
 import sys
@@ -62,7 +64,8 @@ def pytest_sessionfinish(session, exitstatus):
     if thread is not None:
         thread.join()
         if _STACK["stack"] is not None:
-            _STACK["stack"].teardown()
+            # a failed run keeps the server's logs (the work folder, pruned to its *.log)
+            _STACK["stack"].teardown(keep_logs=exitstatus != 0 or _STACK["error"] is not None)
 
 
 @pytest.fixture(scope="session")

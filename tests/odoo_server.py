@@ -1,6 +1,7 @@
-"""Real processes for the end-to-end tests (and benchmarks): a throwaway PostgreSQL
-cluster, a multi-worker Odoo server on loopback and HTTP sessions with CSRF; the IMAP
-(dovecot) and SMTP servers come from servers.py.
+"""Real processes for the end-to-end tests: a throwaway PostgreSQL cluster, a multi-worker
+Odoo server on loopback and HTTP sessions with CSRF; the IMAP (dovecot) and SMTP servers
+come from servers.py. Odoo is started, waited for and stopped by scripts/odoo_process.py,
+the helper the benchmarks' portal server uses too.
 
 Nothing here uses the pytest-odoo test database: the cluster is private, so that it
 can be stopped and restarted without touching the main test process.
@@ -30,11 +31,16 @@ import psycopg2
 import requests
 from requests.adapters import HTTPAdapter
 
-from servers import ImapServer, SmtpCapture, free_port, stop_process_group
+from servers import ImapServer, SmtpCapture, free_port
 
 _logger = logging.getLogger(__name__)
 
 REPO_DIR = Path(os.environ.get("HELPDESK_REPO_DIR") or Path(__file__).resolve().parent.parent)
+if str(REPO_DIR / "scripts") not in sys.path:
+    sys.path.insert(0, str(REPO_DIR / "scripts"))
+
+from odoo_process import OdooProcess, keep_logs_only, log_tail, odoo_command  # noqa: E402
+
 PGCLUSTER = REPO_DIR / "scripts" / "pgcluster.sh"
 PYTHON = os.environ.get("PYTHON", sys.executable)
 RUN_USER = os.environ.get("PG_RUN_USER", "nobody")
@@ -117,24 +123,23 @@ class PgCluster:
 # Odoo
 # ----------------------------------------------------------------------
 class OdooServer:
-    """``python3 -m odoo`` with workers, on loopback, against ``cluster``/``db``."""
+    """Odoo with workers (scripts/odoo_process.py), on loopback, against ``cluster``/``db``."""
 
     def __init__(self, workdir, cluster, db, addons):
         self.workdir = Path(workdir)
         self.cluster = cluster
         self.db = db
         self.addons = list(addons)
-        self.http_port = free_port()
-        self.gevent_port = free_port()
         self.conf = self.workdir / "odoo.conf"
         self.logfile = self.workdir / "odoo.log"
-        self.process = None
+        self.odoo = None  # the OdooProcess, once started
+        self.process = None  # its master (subprocess.Popen)
         self._local = threading.local()
         self._uid = None
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.http_port}"
+        return self.odoo.url if self.odoo else None
 
     def write_conf(self):
         data_dir = self.workdir / "data"
@@ -158,53 +163,41 @@ class OdooServer:
         log = self.workdir / "install.log"
         with open(log, "wb") as out:
             rc = subprocess.run(
-                [PYTHON, "-m", "odoo", "-c", str(self.conf), "-d", self.db, "-i", ",".join(self.addons),
-                 "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+                odoo_command("-c", self.conf, "-d", self.db, "-i", ",".join(self.addons),
+                             "--without-demo=all", "--stop-after-init", "--log-level=warn", python=PYTHON),
                 stdout=out, stderr=subprocess.STDOUT, check=False,
             ).returncode
         text = log.read_text(errors="replace")
         if rc or re.search(r" (ERROR|CRITICAL) ", text):
-            raise RuntimeError(f"installing {self.addons} failed (rc={rc}):\n{text[-4000:]}")
+            raise RuntimeError(f"installing {self.addons} failed (rc={rc}), log {log}:\n{log_tail(log)}")
 
     def start(self, workers=4, cron_threads=2, timeout=120):
         env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1")
         env.pop("HELPDESK_ODOO_CONF", None)
-        cmd = [
-            PYTHON, "-m", "odoo", "-c", str(self.conf), "-d", self.db, f"--db-filter=^{self.db}$",
-            f"--workers={workers}", f"--max-cron-threads={cron_threads}",
-            "--http-interface=127.0.0.1", f"--http-port={self.http_port}", f"--gevent-port={self.gevent_port}",
-            f"--logfile={self.logfile}", "--log-level=info", "--limit-time-real=300", "--limit-time-cpu=200",
-        ]
-        self.process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        self.wait_healthy(timeout=timeout)
+        self.odoo = OdooProcess.prefork(
+            self.conf, self.db, self.logfile, workers=workers, cron_threads=cron_threads, env=env, python=PYTHON,
+            extra_args=["--log-level=info", "--limit-time-real=300", "--limit-time-cpu=200"],
+        )
+        try:
+            self.odoo.start(timeout=timeout, ready=self._admin_login)
+        finally:
+            self.process = self.odoo.process
+
+    def _admin_login(self):
+        self._uid = self.common().authenticate(self.db, "admin", ADMIN_PASSWORD, {})
+        return bool(self._uid)
 
     def wait_healthy(self, timeout=120):
-        """Wait until /web/health answers and the database serves an RPC login."""
-        deadline = time.monotonic() + timeout
-        last_error = None
-        while time.monotonic() < deadline:
-            if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"odoo exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                response = requests.get(f"{self.url}/web/health", timeout=5)
-                if response.status_code == 200:
-                    self._uid = self.common().authenticate(self.db, "admin", ADMIN_PASSWORD, {})
-                    if self._uid:
-                        return
-            except Exception as error:  # noqa: BLE001 - still starting
-                last_error = error
-            time.sleep(0.5)
-        raise RuntimeError(f"odoo did not become healthy: {last_error}\n{self.log_tail()}")
+        """Wait until /web/health answers (HTTP and gevent ports) and the database serves an
+        RPC login; OdooStartError (with the log's last lines) otherwise."""
+        self.odoo.wait_ready(timeout=timeout, ready=self._admin_login)
 
     def stop(self):
-        stop_process_group(self.process, timeout=30)
+        if self.odoo:
+            self.odoo.stop(timeout=30)
 
-    def log_tail(self, chars=4000):
-        try:
-            return self.logfile.read_text(errors="replace")[-chars:]
-        except FileNotFoundError:
-            return ""
+    def log_tail(self, lines=60):
+        return log_tail(self.logfile, lines)
 
     def log_text(self):
         try:
@@ -427,7 +420,9 @@ class OdooStack:
             self.imap = ImapServer(self.workdir / "imap").start()
         return self.imap
 
-    def teardown(self):
+    def teardown(self, keep_logs=False):
+        """Stop everything; remove the work folder (made here), or, with ``keep_logs`` (a
+        failed run), everything in it but the logs (Odoo, its install, PostgreSQL, dovecot)."""
         for step in (
             lambda: self.server.stop(),
             lambda: self.imap and self.imap.stop(),
@@ -439,17 +434,21 @@ class OdooStack:
             except Exception:  # noqa: BLE001 - stop everything we can
                 _logger.exception("teardown step failed")
         if self._own_workdir and not os.environ.get("KEEP_E2E"):
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            if keep_logs:
+                keep_logs_only(self.workdir)
+                print(f"\n[e2e] the run failed: logs kept in {self.workdir}")
+            else:
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         try:
             return self.setup()
         except BaseException:
-            self.teardown()
+            self.teardown(keep_logs=True)
             raise
 
-    def __exit__(self, *exc):
-        self.teardown()
+    def __exit__(self, exc_type, *exc):
+        self.teardown(keep_logs=exc_type is not None)
 
 
 # ----------------------------------------------------------------------
