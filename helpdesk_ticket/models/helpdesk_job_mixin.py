@@ -56,6 +56,13 @@ class HelpdeskJobMixin(models.AbstractModel):
         cron = self.env.ref(self._job_crons()[job], raise_if_not_found=False)
         return cron.sudo() if cron else self.env["ir.cron"].sudo()
 
+    @api.model
+    def _job_run_at(self, job, at):
+        """Run ``job`` at ``at`` (a trigger of its cron, in this transaction)."""
+        cron = self._job_cron(job)
+        if cron:
+            cron._trigger(at=at)
+
     # ------------------------------------------------------------------
     # Waking the cron
     # ------------------------------------------------------------------
@@ -81,13 +88,13 @@ class HelpdeskJobMixin(models.AbstractModel):
             if not cron:
                 return
             # the precommit hooks also run before and after each flushing savepoint
-            # (every step of a job): a trigger this transaction already made (its
-            # creation date is the transaction's) serves until the commit, and one
-            # undone with its savepoint is no longer there
-            self.env.cr.execute(
-                SQL("SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND create_date = %s LIMIT 1",
-                    cron.id, self.env.cr.now()),
-            )
+            # (every step of a job): a wake-up this transaction already made (a
+            # trigger due now whose creation date is the transaction's) serves until
+            # the commit, and one undone with its savepoint is no longer there
+            self.env.cr.execute(SQL(
+                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND create_date = %s AND call_at <= %s LIMIT 1",
+                cron.id, self.env.cr.now(), fields.Datetime.now(),
+            ))
             if not self.env.cr.fetchone():
                 cron.sudo()._trigger()
 
@@ -97,7 +104,7 @@ class HelpdeskJobMixin(models.AbstractModel):
     def _job_retry_soon(self, job):
         """Run ``job`` again in a few seconds, in a new transaction (work left
         after a conflict with a transaction that committed meanwhile)."""
-        self._job_cron(job)._trigger(at=fields.Datetime.now() + self._job_retry_delay)
+        self._job_run_at(job, fields.Datetime.now() + self._job_retry_delay)
 
     # ------------------------------------------------------------------
     # A run
@@ -199,7 +206,7 @@ class HelpdeskJobMixin(models.AbstractModel):
         step in conflict), the job looks again a minute later instead."""
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining and not done:
-            self._job_cron(job)._trigger(at=fields.Datetime.now() + self._job_wait_delay)
+            self._job_run_at(job, fields.Datetime.now() + self._job_wait_delay)
 
     # ------------------------------------------------------------------
     # TRANSITIONAL: the SLA re-planning job of helpdesk_sla still names its

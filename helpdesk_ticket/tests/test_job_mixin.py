@@ -130,6 +130,37 @@ class TestJobMixinWake(TransactionCase):
         self.assertEqual(self._runs(CRON), before, "nothing before the commit")
         self.cr.flush()  # the commit's first step (precommit hooks)
         self.assertEqual(len(self._runs(CRON) - before), 1, "one wake-up for the transaction")
+        # a job's steps are flushing savepoints, which run the precommit hooks too:
+        # still one wake-up for the transaction
+        for _step in range(3):
+            with self.cr.savepoint():
+                Ticket._job_wake(JOB)
+        self.cr.flush()
+        self.assertEqual(len(self._runs(CRON) - before), 1, "one wake-up across the savepoints")
+
+    def test_wake_up_undone_with_its_savepoint_is_made_again(self):
+        Ticket = self.env["helpdesk.ticket"]
+        before = self._runs(CRON)
+        with self.assertRaises(ZeroDivisionError), self.cr.savepoint():
+            Ticket._job_wake(JOB)
+            with self.cr.savepoint():
+                pass  # runs the precommit hooks: the trigger is made inside the outer savepoint
+            self.assertEqual(len(self._runs(CRON) - before), 1)
+            1 / 0  # noqa: B018 - the step fails: its work and its wake-up are undone
+        self.assertEqual(self._runs(CRON), before, "undone with the step")
+        Ticket._job_wake(JOB)
+        self.cr.flush()
+        self.assertEqual(len(self._runs(CRON) - before), 1)
+
+    def test_retry_is_not_mistaken_for_a_wake_up(self):
+        Ticket = self.env["helpdesk.ticket"]
+        before = self._runs(CRON)
+        Ticket._job_retry_soon(JOB)
+        Ticket._job_wake(JOB)
+        self.cr.flush()
+        new = self._runs(CRON) - before
+        self.assertEqual(len(new), 2, "a run in a few seconds and one at once")
+        self.assertEqual(len(new.filtered(lambda run: run.call_at <= fields.Datetime.now())), 1)
 
     def test_each_model_declares_its_jobs(self):
         self.assertEqual(self.env["helpdesk.ticket"]._job_crons()[JOB], CRON)
