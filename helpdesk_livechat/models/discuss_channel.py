@@ -32,6 +32,29 @@ class DiscussChannel(models.Model):
                 msg = _("Created the ticket %s.", ticket._get_html_link(title=ticket.display_name))
         self.env.user._bus_send_transient_message(self, msg)
 
+    def _message_post_after_hook(self, message, msg_vals):
+        """A message of a live chat conversation is a message of the tickets created from
+        it: the visitor's reach ``_on_customer_message`` (the same path as a mail or a
+        portal reply), an operator's ``_on_agent_message``. Chatbot messages are
+        neither side's."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        if self.channel_type == "livechat":
+            self._helpdesk_deliver_message(message)
+        return res
+
+    def _helpdesk_deliver_message(self, message):
+        self.ensure_one()
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        if not Ticket._is_public_message(message):
+            return
+        tickets = Ticket.search([("livechat_channel_id", "=", self.id)])
+        if not tickets:
+            return
+        if Ticket._is_agent_message(message):
+            tickets._on_agent_message(message)
+        elif not message.author_id or message.author_id != self.sudo().livechat_operator_id:
+            tickets._on_customer_message(message)
+
     def _helpdesk_customer(self):
         """The visitor's partner, if the visitor is a known contact (not the operator, not
         an internal user, not the public user)."""
@@ -96,4 +119,20 @@ class DiscussChannel(models.Model):
             body=self.env._("Created from a live chat conversation by %s.", self.env.user.name),
             subtype_xmlid="mail.mt_note",
         )
+        # the conversation so far is the customer's first message
+        last = self._helpdesk_last_visitor_message()
+        if last:
+            ticket._on_customer_message(last)
         return ticket
+
+    def _helpdesk_last_visitor_message(self):
+        """The last message the visitor wrote in the conversation, if any."""
+        self.ensure_one()
+        operator = self.sudo().livechat_operator_id
+        for message in self.sudo().message_ids.sorted("id", reverse=True):
+            if message.message_type != "comment" or (message.author_id and message.author_id == operator):
+                continue
+            if self.env["helpdesk.ticket"]._is_agent_message(message):
+                continue
+            return message
+        return self.env["mail.message"]

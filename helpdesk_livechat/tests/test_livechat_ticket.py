@@ -4,10 +4,10 @@ from odoo import Command
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.helpdesk_ticket.tests.common import HelpdeskCommon
+from odoo.addons.helpdesk_ticket.tests.lifecycle_common import CustomerMessageChannelCase
 
 
-@tagged("post_install", "-at_install")
-class TestLivechatTicket(HelpdeskCommon):
+class LivechatCommon(HelpdeskCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -44,6 +44,10 @@ class TestLivechatTicket(HelpdeskCommon):
 
     def _tickets(self, channel):
         return self.env["helpdesk.ticket"].search([("livechat_channel_id", "=", channel.id)])
+
+
+@tagged("post_install", "-at_install")
+class TestLivechatTicket(LivechatCommon):
 
     def test_ticket_command_creates_ticket_with_transcript(self):
         channel = self._session(visitor_partner=self.customer)
@@ -100,3 +104,43 @@ class TestLivechatTicket(HelpdeskCommon):
         channel.channel_member_ids = [Command.create({"partner_id": operator.partner_id.id})]
         channel.with_user(operator).execute_command_ticket(body="/ticket not allowed")
         self.assertFalse(self._tickets(channel), "an operator without helpdesk rights creates nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestLivechatCustomerMessage(LivechatCommon, CustomerMessageChannelCase):
+    """The visitor writing again in the conversation of a ticket reaches the ticket
+    through ``_on_customer_message`` like a message of every other channel."""
+
+    def _channel_ticket(self):
+        self.channel = self._session(visitor_partner=self.customer)
+        self._say(self.channel, "My printer is on fire", partner=self.customer)
+        self.channel.with_user(self.agent_a).execute_command_ticket(body="/ticket Burning printer")
+        return self._tickets(self.channel)
+
+    def _customer_writes(self, ticket, text):
+        return self._say(self.channel, text, partner=self.customer)
+
+    def test_conversation_is_the_first_customer_message(self):
+        ticket = self._channel_ticket()
+        visitor_message = self.channel.message_ids.filtered(lambda m: "on fire" in (m.body or ""))
+        self.assertEqual(ticket.date_last_customer_message, visitor_message.date)
+
+    def test_operator_and_guest_messages(self):
+        ticket = self._channel_ticket()
+        with self.spy_hook("_on_agent_message") as agent_calls:
+            answer = self._say(self.channel, "Unplug it please", partner=self.agent_a.partner_id)
+        self.assertEqual([call[1] for call in agent_calls], [answer])
+        self.assertEqual(ticket.date_first_response, answer.date)
+        # an anonymous visitor (a guest) is the customer too
+        guest = self.env["mail.guest"].create({"name": "Visitor"})
+        channel = self._session(guest=guest)
+        self._say(channel, "Hello", guest=guest)
+        channel.with_user(self.agent_a).execute_command_ticket(body="/ticket Guest question")
+        guest_ticket = self._tickets(channel)
+        with self.spy_hook("_on_customer_message") as calls:
+            message = channel.with_user(self.env.ref("base.public_user")).with_context(guest=guest).sudo().message_post(
+                body="Still there?", message_type="comment", subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(message.author_guest_id, guest)
+        self.assertEqual([(call[0], call[1]) for call in calls], [(guest_ticket, message)])
+        self.assertEqual(guest_ticket.date_last_customer_message, message.date)

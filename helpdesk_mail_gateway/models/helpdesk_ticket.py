@@ -35,11 +35,6 @@ class HelpdeskTicket(models.Model):
     )
     followup_ticket_ids = fields.One2many("helpdesk.ticket", "parent_ticket_id", string="Follow-up Tickets")
     followup_ticket_count = fields.Integer(compute="_compute_followup_ticket_count")
-    stage_before_waiting_id = fields.Many2one(
-        "helpdesk.stage", string="Stage Before Waiting", copy=False, readonly=True,
-        help="Open stage the ticket had before waiting on the customer; a reply of the "
-        "customer moves the ticket back to it.",
-    )
     mail_gateway_from = fields.Char(
         "Department Sender", compute="_compute_mail_gateway_from",
         help="Sender of the automatic mails of the ticket: the department's address.",
@@ -111,47 +106,6 @@ class HelpdeskTicket(models.Model):
         if hours:
             return self.env._("within %(hours)s working hours (by %(deadline)s)", hours=hours, deadline=deadline)
         return self.env._("by %(deadline)s", deadline=deadline)
-
-    # ------------------------------------------------------------------
-    # Stages: remember where a ticket was before waiting on the customer
-    # ------------------------------------------------------------------
-    def write(self, vals):
-        remember = {}
-        if vals.get("stage_id"):
-            new_stage = self.env["helpdesk.stage"].browse(vals["stage_id"])
-            if new_stage.waiting_customer:
-                for ticket in self:
-                    if ticket.stage_id and not ticket.stage_id.waiting_customer and not ticket.stage_id.closed:
-                        remember.setdefault(ticket.stage_id.id, []).append(ticket.id)
-        res = super().write(vals)
-        for stage_id, ticket_ids in remember.items():
-            super(HelpdeskTicket, self.browse(ticket_ids)).write({"stage_before_waiting_id": stage_id})
-        return res
-
-    def _helpdesk_resume_after_customer_reply(self):
-        """A customer answered: a closed ticket (within the reopen window) is reopened and a
-        ticket waiting on the customer goes back to the stage it had before."""
-        for ticket in self:
-            if ticket.closed:
-                if ticket._helpdesk_in_reopen_window():
-                    ticket.action_reopen()
-            elif ticket.stage_id.waiting_customer:
-                Stage = self.env["helpdesk.stage"]
-                stage = ticket.stage_before_waiting_id
-                usable = Stage.search(Stage._domain_for_department(ticket.department_id))
-                if not stage or stage.closed or stage.waiting_customer or stage not in usable:
-                    stage = Stage._first_open_stage(ticket.department_id)
-                if stage:
-                    ticket.stage_id = stage
-
-    def _helpdesk_in_reopen_window(self):
-        self.ensure_one()
-        days = self.department_id.reopen_days if self.department_id else 7
-        if days <= 0:
-            return False
-        if not self.date_closed:
-            return True
-        return fields.Datetime.now() <= self.date_closed + timedelta(days=days)
 
     # ------------------------------------------------------------------
     # Routing (called from mail.thread.message_route)
@@ -333,12 +287,11 @@ class HelpdeskTicket(models.Model):
         return ticket
 
     def message_update(self, msg_dict, update_vals=None):
+        # the reply itself is posted next (message_post): a customer's reaches
+        # _on_customer_message (waiting stage back, reopening), an automatic one is
+        # posted as an internal note and reaches no hook (see mail.thread)
         res = super().message_update(msg_dict, update_vals=update_vals)
         self._helpdesk_subscribe_cc(msg_dict)
-        if not msg_dict.get("is_internal") and not self._helpdesk_is_internal_email(
-            msg_dict.get("email_from")
-        ):
-            self._helpdesk_resume_after_customer_reply()
         return res
 
     def _helpdesk_subscribe_cc(self, msg_dict):

@@ -10,3 +10,4 @@ from . import test_host_untouched
 from . import test_mail_held
 from . import test_ack_language
 from . import test_mail_tools
+from . import test_mail_hooks

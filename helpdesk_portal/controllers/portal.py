@@ -409,7 +409,17 @@ class HelpdeskCustomerPortal(CustomerPortal):
             return self._helpdesk_denied(ticket_id, access_token)
         if not ticket_sudo._portal_can_reopen():
             return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
-        ticket_sudo.action_reopen()
+        # the customer writes on the closed ticket: like any customer message (a mail,
+        # a portal reply), _on_customer_message reopens it within the reopen window
+        partner = self._helpdesk_visitor_partner(ticket_sudo)
+        ticket_sudo.message_post(
+            body=request.env._("Reopened by the customer from the portal."),
+            author_id=partner.id or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        if ticket_sudo.closed:
+            return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
         return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="reopened"))
 
     @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class HelpdeskTicket(models.Model):
@@ -8,21 +8,14 @@ class HelpdeskTicket(models.Model):
         """Number used when the ticket has no customer contact (e.g. a phone ticket)."""
         return ["partner_phone"]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        tickets = super().create(vals_list)
-        tickets._helpdesk_send_stage_sms()
-        return tickets
+    def _on_created(self):
+        super()._on_created()
+        self._helpdesk_send_stage_sms()
 
-    def write(self, vals):
-        entering = self.browse()
-        if vals.get("stage_id"):
-            # only the tickets that really change stage: writing the same stage again sends nothing
-            entering = self.filtered(lambda t: t.stage_id.id != vals["stage_id"])
-        res = super().write(vals)
-        if entering:
-            entering._helpdesk_send_stage_sms()
-        return res
+    def _on_stage_changed(self, previous_stages):
+        # only the tickets that really changed stage: writing the same stage again sends nothing
+        super()._on_stage_changed(previous_stages)
+        self._helpdesk_send_stage_sms()
 
     def _helpdesk_send_stage_sms(self):
         """Text the customer the SMS template of the stage the tickets just entered.

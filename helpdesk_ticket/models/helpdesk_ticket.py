@@ -1,6 +1,7 @@
 import logging
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -30,6 +31,10 @@ CHANNELS = [
     ("internal", "Internal"),
     ("api", "API"),
 ]
+
+#: key, in the transaction's cache (``cr.cache``), of the ids of the tickets whose
+#: creation is being processed (routing, assignment) until ``_on_created``
+CREATING_CACHE_KEY = "helpdesk.ticket.creating"
 
 
 class HelpdeskTicket(models.Model):
@@ -124,6 +129,11 @@ class HelpdeskTicket(models.Model):
         "Closed on", compute="_compute_date_closed", store=True, readonly=True, copy=False, index=True
     )
     reopen_count = fields.Integer("Reopened", readonly=True, copy=False, default=0)
+    stage_before_waiting_id = fields.Many2one(
+        "helpdesk.stage", string="Stage Before Waiting", copy=False, readonly=True,
+        help="Open stage the ticket had before waiting on the customer; a message of the "
+        "customer (any channel) moves the ticket back to it.",
+    )
     date_last_stage_update = fields.Datetime(
         "Last Stage Update", compute="_compute_date_last_stage_update", store=True, readonly=True,
         copy=False, index=True,
@@ -326,29 +336,40 @@ class HelpdeskTicket(models.Model):
         log_creation = mail_features and not self.env.context.get("mail_create_nolog")
         Ticket = self.with_context(mail_create_nolog=True, helpdesk_department_followers_later=True)
         tickets = super(HelpdeskTicket, Ticket).create(vals_list).with_env(self.env)
-        tickets._process_new_tickets(mail_features=mail_features, log_creation=log_creation)
+        # the routing may move a new ticket to another department's stages: that is
+        # part of its creation (``_on_created``), not a stage change
+        creating = self.env.cr.cache.setdefault(CREATING_CACHE_KEY, set())
+        creating.update(tickets.ids)
+        try:
+            tickets._process_new_tickets(mail_features=mail_features, log_creation=log_creation)
+        finally:
+            creating.difference_update(tickets.ids)
         tickets._subscribe_customers()
+        tickets._on_created()
         return tickets
 
     def write(self, vals):
-        reopened = self.env["helpdesk.ticket"]
-        if vals.get("stage_id"):
-            new_stage = self.env["helpdesk.stage"].browse(vals["stage_id"])
-            if not new_stage.closed:
-                reopened = self.filtered("closed")
         if "number" in vals and any(ticket.number for ticket in self):
             raise UserError(self.env._("The number of a ticket cannot be changed."))
+        # the stages before the write, of the tickets whose stage may change (a new
+        # department may recompute it): ``_on_stage_changed`` gets the ones that did
+        previous_stages = {}
+        if "stage_id" in vals or "department_id" in vals:
+            creating = self.env.cr.cache.get(CREATING_CACHE_KEY) or ()
+            previous_stages = {ticket.id: ticket.stage_id for ticket in self if ticket.id not in creating}
         if "user_id" in vals and "assignment_notice_pending" not in vals:
             # an assignment by hand is notified by Odoo at once: no notice for the former agent
             vals = dict(vals, assignment_notice_pending=False)
         department_changed = "department_id" in vals
         res = super().write(vals)
-        for ticket in reopened:
-            ticket.reopen_count += 1
         if "partner_id" in vals:
             self._subscribe_customers()
         if department_changed and "user_id" not in vals:
             self.filtered(lambda t: not t.user_id and not t.closed)._auto_assign()
+        if previous_stages:
+            changed = self.filtered(lambda t: t.id in previous_stages and t.stage_id != previous_stages[t.id])
+            if changed:
+                changed._on_stage_changed({ticket.id: previous_stages[ticket.id] for ticket in changed})
         return res
 
     def copy_data(self, default=None):
@@ -356,6 +377,85 @@ class HelpdeskTicket(models.Model):
         for ticket, vals in zip(self, vals_list):
             vals.setdefault("name", self.env._("%s (copy)", ticket.name))
         return vals_list
+
+    # ------------------------------------------------------------------
+    # Lifecycle hooks: called once each by the core (create, write,
+    # message_post); addons (SLA, mail gateway, SMS...) override them
+    # ------------------------------------------------------------------
+    def _on_created(self):
+        """The tickets were just created, routed and assigned (every channel). Called
+        once by ``create`` with the whole batch."""
+
+    def _on_stage_changed(self, previous_stages):
+        """The stage of these tickets changed (by hand, by a customer message, by a
+        change of department...). ``previous_stages``: {ticket id: helpdesk.stage
+        before the change}. Called once by ``write`` after it, with the tickets
+        whose stage really changed.
+
+        The core counts the reopenings and remembers the open stage a ticket had
+        before waiting on the customer (a customer message moves it back there)."""
+        reopened = self.filtered(lambda t: previous_stages[t.id].closed and not t.closed)
+        for count, tickets in reopened.grouped("reopen_count").items():
+            tickets.write({"reopen_count": count + 1})
+        waiting = self.browse()
+        for ticket in self:
+            before = previous_stages[ticket.id]
+            if ticket.stage_id.waiting_customer and before and not before.waiting_customer and not before.closed:
+                waiting |= ticket
+        for before, tickets in waiting.grouped(lambda t: previous_stages[t.id]).items():
+            tickets.write({"stage_before_waiting_id": before.id})
+
+    def _on_customer_message(self, message):
+        """A message of the customer reached these tickets, from any channel (a mail,
+        a portal reply, a chat message, a messaging app): ``message`` is the
+        mail.message received (for a chat, the message of the conversation).
+
+        The core records its date, moves a ticket waiting on the customer back to the
+        stage it had before waiting and reopens a closed ticket within its
+        department's reopen window (a later reply makes a follow-up ticket: the mail
+        gateway routes it there)."""
+        tickets = self.sudo()
+        tickets.write({"date_last_customer_message": message.date})
+        tickets._helpdesk_resume_after_customer_reply()
+
+    def _on_agent_message(self, message):
+        """A public message of an agent (an internal user) was posted on these
+        tickets: ``message``. The core records the first response and the last
+        agent message."""
+        tickets = self.sudo()
+        first = tickets.filtered(lambda t: not t.date_first_response)
+        if first:
+            first.write({"date_first_response": message.date, "date_last_agent_message": message.date})
+        if tickets - first:
+            (tickets - first).write({"date_last_agent_message": message.date})
+
+    def _helpdesk_resume_after_customer_reply(self):
+        """A customer answered: a closed ticket (within the reopen window) is reopened and a
+        ticket waiting on the customer goes back to the stage it had before."""
+        Stage = self.env["helpdesk.stage"]
+        for ticket in self:
+            if ticket.closed:
+                if ticket._helpdesk_in_reopen_window():
+                    ticket.action_reopen()
+            elif ticket.stage_id.waiting_customer:
+                stage = ticket.stage_before_waiting_id
+                if not stage or not stage.active or stage.closed or stage.waiting_customer or (
+                    stage.department_ids and ticket.department_id not in stage.department_ids
+                ):
+                    stage = Stage._first_open_stage(ticket.department_id)
+                if stage:
+                    ticket.stage_id = stage
+
+    def _helpdesk_in_reopen_window(self):
+        """Whether a customer message reopens this closed ticket: within its
+        department's ``reopen_days`` of its closing."""
+        self.ensure_one()
+        days = self.department_id.reopen_days if self.department_id else 7
+        if days <= 0:
+            return False
+        if not self.date_closed:
+            return True
+        return fields.Datetime.now() <= self.date_closed + timedelta(days=days)
 
     # ------------------------------------------------------------------
     # Processing pipeline shared by every channel
@@ -717,8 +817,20 @@ class HelpdeskTicket(models.Model):
         return recipients
 
     def _message_post_after_hook(self, message, msg_vals):
-        self._update_message_dates(message)
+        self._helpdesk_message_received(message)
         return super()._message_post_after_hook(message, msg_vals)
+
+    def _helpdesk_message_received(self, message):
+        """Call ``_on_agent_message`` or ``_on_customer_message`` for a public message
+        (``message_post`` on the ticket, or a message of another thread the ticket
+        follows, e.g. its live chat conversation). Internal notes, tracking and the
+        gateway's automatic messages (posted as notes) call neither."""
+        if not self._is_public_message(message):
+            return
+        if self._is_agent_message(message):
+            self._on_agent_message(message)
+        else:
+            self._on_customer_message(message)
 
     @api.model
     def _is_public_message(self, message):
@@ -726,33 +838,29 @@ class HelpdeskTicket(models.Model):
             message.subtype_id.internal if message.subtype_id else True
         )
 
-    def _update_message_dates(self, message):
-        """Maintain first-response / last-message dates from a posted message.
-
-        Only public messages count: internal notes and tracking never do. A message
-        authored by an internal user is an agent reply; anything else is the customer.
-        """
-        if not self._is_public_message(message):
-            return
+    @api.model
+    def _is_agent_message(self, message):
+        """A message authored by an internal user is an agent's; anything else
+        (a customer, a guest, an unknown sender) is the customer's."""
         author_users = message.author_id.sudo().user_ids
-        is_agent = bool(author_users) and not all(author_users.mapped("share"))
-        for ticket in self.sudo():
-            if is_agent:
+        return bool(author_users) and not all(author_users.mapped("share"))
+
+    def _recompute_message_dates(self):
+        """Rebuild first-response / last-message dates from the chatter history
+        (demo data, imported tickets): dates only, the messages are not received
+        again (no stage moves)."""
+        messages = self.env["mail.message"].sudo().search(
+            [("model", "=", self._name), ("res_id", "in", self.ids)], order="date, id"
+        )
+        for message in messages.filtered(self._is_public_message):
+            ticket = self.browse(message.res_id).sudo()
+            if self._is_agent_message(message):
                 vals = {"date_last_agent_message": message.date}
                 if not ticket.date_first_response:
                     vals["date_first_response"] = message.date
             else:
                 vals = {"date_last_customer_message": message.date}
             ticket.write(vals)
-
-    def _recompute_message_dates(self):
-        """Rebuild first-response / last-message dates from the chatter history
-        (demo data, imported tickets)."""
-        messages = self.env["mail.message"].sudo().search(
-            [("model", "=", self._name), ("res_id", "in", self.ids)], order="date, id"
-        )
-        for message in messages:
-            self.browse(message.res_id)._update_message_dates(message)
 
     def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
         groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)

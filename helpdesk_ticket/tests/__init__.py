@@ -11,3 +11,4 @@ from . import test_ticket_schedule
 from . import test_mail_template_language
 from . import test_demo_languages
 from . import test_job_mixin
+from . import test_lifecycle_hooks
