@@ -2,16 +2,7 @@ from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
-from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import HelpdeskTicket as CoreTicket
-
 from .helpdesk_ticket_sla import OPEN_STATUSES
-
-#: TRANSITIONAL: whether helpdesk_ticket calls its lifecycle hooks itself; until
-#: it does, this addon calls them from create, write and message_post
-CORE_HOOKS = all(
-    hasattr(CoreTicket, hook)
-    for hook in ("_on_created", "_on_stage_changed", "_on_customer_message", "_on_agent_message")
-)
 
 #: ticket fields a policy matches on: changing one re-evaluates the policies
 SLA_MATCH_FIELDS = {"department_id", "priority", "type_id", "tag_ids", "partner_id", "channel", "company_id"}
@@ -79,14 +70,12 @@ class HelpdeskTicket(models.Model):
     # checked the user's access: pauses and lines are kept in sudo)
     # ------------------------------------------------------------------
     def _on_created(self):
-        if CORE_HOOKS:
-            super()._on_created()
+        super()._on_created()
         self._sla_sync_pauses(new=True)
         self._sla_apply()
 
     def _on_stage_changed(self, previous_stages):
-        if CORE_HOOKS:
-            super()._on_stage_changed(previous_stages)
+        super()._on_stage_changed(previous_stages)
         now = fields.Datetime.now()
         tickets = self.sudo()
         open_pauses = self.env["helpdesk.ticket.sla.pause"].sudo()._open_by_ticket(tickets)
@@ -113,8 +102,7 @@ class HelpdeskTicket(models.Model):
         tickets._sla_sync_pauses(open_pauses=open_pauses)
 
     def _on_customer_message(self, message):
-        if CORE_HOOKS:
-            super()._on_customer_message(message)
+        super()._on_customer_message(message)
         # after the first response, each customer message waiting for an answer
         # starts a next-response clock at the message (a closed ticket has none
         # running: see _on_stage_changed for its reopening)
@@ -123,8 +111,7 @@ class HelpdeskTicket(models.Model):
         )._sla_start_next_response(message.date)
 
     def _on_agent_message(self, message):
-        if CORE_HOOKS:
-            super()._on_agent_message(message)
+        super()._on_agent_message(message)
         # the first public answer reaches the first-response clocks, any answer the
         # next-response clocks started before it
         when = message.date
@@ -141,33 +128,8 @@ class HelpdeskTicket(models.Model):
             if reached:
                 ticket.sla_ids.filtered(lambda l: l.target == "first_response")._reach(reached)
 
-    # TRANSITIONAL: the hooks called here until helpdesk_ticket calls them
-    @api.model_create_multi
-    def create(self, vals_list):
-        tickets = super().create(vals_list)
-        if not CORE_HOOKS:
-            tickets._on_created()
-        return tickets
-
-    def _message_post_after_hook(self, message, msg_vals):
-        res = super()._message_post_after_hook(message, msg_vals)
-        if not CORE_HOOKS and self._is_public_message(message):
-            authors = message.author_id.sudo().user_ids
-            if authors and not all(authors.mapped("share")):
-                self._on_agent_message(message)
-            else:
-                self._on_customer_message(message)
-        return res
-
     def write(self, vals):
-        previous_stages = None
-        if not CORE_HOOKS and "stage_id" in vals:
-            previous_stages = {ticket.id: ticket.stage_id for ticket in self}
         res = super().write(vals)
-        if previous_stages is not None:
-            changed = self.filtered(lambda t: t.stage_id != previous_stages[t.id])
-            if changed:
-                changed._on_stage_changed(previous_stages)
         if "active" in vals:
             # an archived ticket (e.g. merged into another) stops its clocks like a
             # pause; they resume if it is restored
@@ -340,24 +302,34 @@ class HelpdeskTicket(models.Model):
         ))
         self.invalidate_model(["sla_replan_pending"])
         if self.env.cr.rowcount:
-            self._helpdesk_wake_cron(SLA_REPLAN_CRON_XMLID)
+            self._job_wake("sla_replan_pending")
+
+    @api.model
+    def _job_crons(self):
+        return dict(super()._job_crons(), sla_replan_pending=SLA_REPLAN_CRON_XMLID)
 
     @api.model
     def _cron_sla_replan(self, batch_size=SLA_REPLAN_BATCH_SIZE):
-        """Give the running clocks of the flagged tickets their deadlines and
-        warning dates on their department's current working hours (see
-        ``_helpdesk_job_take`` for how the work is shared between workers)."""
-        tickets = self._helpdesk_job_take("sla_replan_pending", batch_size, SLA_REPLAN_CRON_XMLID)
+        """Give the running clocks of the flagged tickets their deadlines,
+        warning dates and paused hours on their department's current working
+        hours (helpdesk.job.mixin).
+
+        The batch skips the tickets locked by a user transaction (``_job_take``):
+        an agent saving the ticket or a mail being posted on it; the next run
+        re-plans them from what that transaction committed."""
+        tickets = self._job_take("sla_replan_pending", batch_size)
         lines = tickets.sla_ids.filtered(lambda l: l.status in OPEN_STATUSES)
 
         def replan():
             lines._replan()
             self.env.flush_all()
 
-        error = self._helpdesk_job_step(replan) if lines else None
+        error = self._job_step(replan) if lines else None
         retry = self.browse()
         if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-            retry = tickets  # a line was changed by another transaction: next run
+            # a line was written by another transaction meanwhile (the SLA cron, a
+            # reply): the batch stays flagged for the next run
+            retry = tickets
         elif error:
             raise error
-        return self._helpdesk_job_done("sla_replan_pending", SLA_REPLAN_CRON_XMLID, tickets, retry)
+        return self._job_done("sla_replan_pending", tickets, retry)
