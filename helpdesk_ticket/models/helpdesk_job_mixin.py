@@ -209,30 +209,9 @@ class HelpdeskJobMixin(models.AbstractModel):
             self._job_run_at(job, fields.Datetime.now() + self._job_wait_delay)
 
     # ------------------------------------------------------------------
-    # TRANSITIONAL: the SLA re-planning job of helpdesk_sla still names its
-    # cron at each call; remove these once it declares its job in _job_crons
-    # and calls _job_take/_job_done/_job_wake/_job_step.
+    # TRANSITIONAL: the mail gateway's ``_notify_thread_by_email`` still wakes
+    # the mail scheduler with this name; remove once it calls _job_wake_cron.
     # ------------------------------------------------------------------
-    @api.model
-    def _helpdesk_job_take(self, flag, batch_size, cron_xmlid):
-        self.env.flush_all()
-        ids = self._job_select(self._job_take_query(flag, batch_size))
-        if ids is None:
-            self.env.ref(cron_xmlid).sudo()._trigger(at=fields.Datetime.now() + self._job_retry_delay)
-        return self.sudo().with_context(active_test=False).browse(ids or [])
-
-    @api.model
-    def _helpdesk_job_done(self, flag, cron_xmlid, records, retry):
-        done, remaining = self._job_unflag(flag, records, retry)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining and not done:
-            self.env.ref(cron_xmlid).sudo()._trigger(at=fields.Datetime.now() + self._job_wait_delay)
-        return done
-
-    @api.model
-    def _helpdesk_job_step(self, step):
-        return self._job_step(step)
-
     @api.model
     def _helpdesk_wake_cron(self, xmlid):
         return self._job_wake_cron(xmlid)
