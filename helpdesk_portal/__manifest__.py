@@ -16,6 +16,8 @@
         "views/helpdesk_portal_attempt_views.xml",
         "views/helpdesk_portal_templates.xml",
         "views/helpdesk_portal_public_templates.xml",
+        "views/helpdesk_portal_mail_templates.xml",
+        "views/helpdesk_ticket_views.xml",
         "views/helpdesk_kb_templates.xml",
         "views/helpdesk_kb_report_views.xml",
         "views/menus.xml",

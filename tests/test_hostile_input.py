@@ -488,6 +488,94 @@ def test_nul_byte_in_public_routes_is_not_a_server_error(hostile):
 
 
 # ----------------------------------------------------------------------
+# hostile values in every path and parameter of the public and portal routes
+# ----------------------------------------------------------------------
+HOSTILE_VALUES = ["٣", "๓", "²", "3²", "99999999999", "2147483648", "-1", "0", "", " 1", "1e3", "0x1",
+                  "9" * 400, "x" * 5000, "1\x00", "\x00", "a\x00b", "<script>alert(1)</script>"]
+
+
+def test_hostile_values_in_every_route_and_parameter(hostile):
+    """Non-ASCII digits, oversized integers, empty, very long and NUL-containing values in
+    every path segment and parameter of the helpdesk's public and portal routes: a page,
+    a redirect, 400 or 404, never a server error."""
+    server = hostile["server"]
+    for key in ("track_limit_ip", "track_limit_number", "submit_limit_ip", "submit_limit_email"):
+        server.set_param(f"helpdesk_portal.{key}", 100000)
+    ticket_id = server.execute("helpdesk.ticket", "search", [], limit=1)[0]
+    errors = []
+    statuses = collections.Counter()
+
+    def check(response, where):
+        statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            errors.append(f"{where}: HTTP {response.status_code}")
+
+    try:
+        for who in ("guest", "a"):
+            session = WebSession(server, source_address="127.0.0.21") if who == "guest" else portal_session(hostile, "a")
+            token = session.csrf("/helpdesk/track")
+            for value in HOSTILE_VALUES:
+                segment = requests_quote(value)
+                for path in (f"/my/tickets/{segment}", f"/my/tickets/page/{segment}", f"/helpdesk/kb/{segment}"):
+                    check(session.get(path, allow_redirects=False), path[:60])
+                for path in (f"/my/tickets/{segment}/close", f"/my/tickets/{segment}/reopen",
+                             f"/my/tickets/{segment}/rate", f"/helpdesk/kb/{segment}/vote"):
+                    check(session.post(path, data={"csrf_token": token}, allow_redirects=False), path[:60])
+                for params in ({"department": value}, {"tag": value}, {"search": value}):
+                    check(session.get("/helpdesk/kb", params=params, allow_redirects=False), f"kb {params!r}"[:60])
+                check(session.get(f"/my/tickets/{ticket_id}", params={"access_token": value, "pid": value,
+                                                                      "hash": value, "message": value,
+                                                                      "error": value},
+                                  allow_redirects=False), "ticket page params")
+                check(session.post("/helpdesk/track", data={"csrf_token": token, "number": value, "email": value},
+                                   allow_redirects=False), "track")
+                check(session.post("/helpdesk/track", data={"csrf_token": token, "number": value,
+                                                             "email": "someone@customers.example"},
+                                   allow_redirects=False), "track number")
+                check(session.get("/helpdesk/track", params={"number": value}, allow_redirects=False), "track GET")
+                check(session.post("/helpdesk/submit", data={
+                    "csrf_token": token, "name": value, "email": value, "department_id": value, "type_id": value,
+                    "subject": value, "description": value}, allow_redirects=False), "submit")
+                check(session.post("/helpdesk/submit", data={
+                    "csrf_token": token, "name": "N", "email": "n@customers.example",
+                    "department_id": value, "type_id": value, "subject": "s", "description": "d"},
+                    allow_redirects=False), "submit ids")
+                suggest = session.post("/helpdesk/kb/suggest", json={
+                    "jsonrpc": "2.0", "method": "call",
+                    "params": {"subject": "password", "department_id": value, "form_key": value, "form": value}})
+                check(suggest, "kb suggest")
+                if suggest.status_code == 200 and "error" in suggest.json():
+                    errors.append(f"kb suggest: {suggest.json()['error'].get('message')}")
+                check(session.post("/helpdesk/kb/abandoned", data={"csrf_token": token, "form_key": value},
+                                   allow_redirects=False), "kb abandoned")
+                if who == "a":
+                    check(session.get("/my/tickets", params={"search": value, "search_in": value, "sortby": value,
+                                                             "filterby": value, "groupby": value, "page": value},
+                                      allow_redirects=False), "my tickets")
+                    check(session.post("/my/tickets/new", data={
+                        "csrf_token": token, "department_id": value, "type_id": value, "subject": value,
+                        "description": value}, allow_redirects=False), "new ticket")
+                    check(session.post(f"/my/tickets/{ticket_id}/rate", data={
+                        "csrf_token": token, "rating": value, "feedback": value}, allow_redirects=False), "rate")
+    finally:
+        for key, default in (("track_limit_ip", 10), ("track_limit_number", 5), ("submit_limit_ip", 5),
+                             ("submit_limit_email", 3)):
+            server.set_param(f"helpdesk_portal.{key}", default)
+    print(f"\n[hostile] hostile values in routes: {sum(statuses.values())} requests, statuses={dict(statuses)}, "
+          f"server errors={len(errors)}")
+    for error in errors[:20]:
+        print("[hostile]   ", error)
+    assert not errors
+
+
+def requests_quote(value):
+    """A path segment as a client would send it (percent-encoded UTF-8)."""
+    from urllib.parse import quote  # noqa: PLC0415
+
+    return quote(value, safe="")
+
+
+# ----------------------------------------------------------------------
 # uploads over the limit
 # ----------------------------------------------------------------------
 def test_upload_limits(hostile):
@@ -546,13 +634,14 @@ def test_tracking_brute_force_blocked(hostile):
                                                                "email": victim_email},
                                     headers={"X-Forwarded-For": spoof, "X-Real-IP": spoof}, allow_redirects=False)
             with lock:
-                if response.status_code in (302, 303):
+                if response.status_code in (302, 303) or "access_token" in response.text \
+                        or "Victim's ticket" in response.text:
                     found.append(number)
                     results["found"] += 1
                 elif "Too many attempts" in response.text:
                     results["blocked"] += 1
-                elif response.status_code == 200:
-                    results["not found"] += 1
+                elif response.status_code == 200 and "o_helpdesk_track_sent" in response.text:
+                    results["answered"] += 1
                 else:
                     results[f"HTTP {response.status_code}"] += 1
 
@@ -570,25 +659,34 @@ def test_tracking_brute_force_blocked(hostile):
     attacker_token = attacker_session.csrf("/helpdesk/track")
     right_pair_blocked = attacker_session.post("/helpdesk/track", data={
         "csrf_token": attacker_token, "number": victim_number, "email": victim_email}, allow_redirects=False)
-    # the customer, from another address, finds their ticket
+    # the customer, from another address, gets a link to their ticket in their mailbox
+    # (the page itself never opens the ticket)
     customer = WebSession(server, source_address="127.0.0.3")
     customer_token = customer.csrf("/helpdesk/track")
     lookup = customer.post("/helpdesk/track", data={"csrf_token": customer_token, "number": victim_number.lower(),
                                                      "email": victim_email.upper()}, allow_redirects=False)
+    server.flush_mail_queue()
+    links = []
+    for _from, to, message in hostile["stack"].smtp.messages():
+        if victim_email not in " ".join(to).lower():
+            continue
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                links += re.findall(r'href="[^"]*(/my/tickets/\d+\?access_token=hdl1\.[^"]+)"', part.get_content())
     limit_ip = int(server.execute("ir.config_parameter", "get_param", "helpdesk_portal.track_limit_ip", "10"))
     print(f"\n[hostile] tracking brute force: {attempts} attempts in {elapsed:.1f}s from 127.0.0.2 "
-          f"(spoofed X-Forwarded-For): {dict(results)}; tickets found={len(found)} (limit per IP {limit_ip}); "
+          f"(spoofed X-Forwarded-For): {dict(results)}; tickets disclosed={len(found)} (limit per IP {limit_ip}); "
           f"right pair after block -> HTTP {right_pair_blocked.status_code}; "
-          f"customer from 127.0.0.3 -> HTTP {lookup.status_code}")
+          f"customer from 127.0.0.3 -> HTTP {lookup.status_code}, links mailed to the victim's address={len(links)}")
     assert sum(results.values()) == attempts
-    assert not found, f"brute force found {found}"
-    assert results["not found"] <= limit_ip
+    assert not found, f"brute force disclosed {found}"
+    assert results["answered"] <= limit_ip
     assert results["blocked"] >= attempts - limit_ip
     assert right_pair_blocked.status_code == 200 and "Too many attempts" in right_pair_blocked.text
-    assert lookup.status_code in (302, 303), lookup.text[:300]
-    location = lookup.headers["Location"]
-    assert f"/my/tickets/{victim_id}" in location and "access_token=" in location
-    page = customer.get(location)
+    assert lookup.status_code == 200 and "o_helpdesk_track_sent" in lookup.text, lookup.text[:300]
+    assert "access_token" not in lookup.text and "Victim's ticket" not in lookup.text
+    assert links, "the link was mailed to the ticket's address"
+    page = customer.get(links[-1])
     assert page.status_code == 200 and victim_number in page.text
 
 

@@ -1,2 +1,3 @@
 from . import portal
 from . import kb
+from . import thread

@@ -1,11 +1,11 @@
 import uuid
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 
 from odoo import http
 from odoo.http import request
 
-from .portal import without_nul
+from .portal import SEARCH_MAX_LENGTH, ascii_id, without_nul
 
 SUGGESTION_LIMIT = 3
 SEARCH_LIMIT = 50
@@ -66,7 +66,7 @@ class HelpdeskKnowledgeBase(http.Controller):
 
     @staticmethod
     def _kb_int(value):
-        return int(value) if isinstance(value, str) and value.isdigit() else None
+        return ascii_id(value)
 
     # ------------------------------------------------------------------
     # Pages
@@ -84,7 +84,9 @@ class HelpdeskKnowledgeBase(http.Controller):
         tag_id = self._kb_int(tag)
         if tag_id:
             domain = domain + [("tag_ids", "in", [tag_id])]
-        search = (search or "").strip()
+        search = (search or "").strip() if isinstance(search, str) else ""
+        if len(search) > SEARCH_MAX_LENGTH:
+            raise BadRequest()
         if search:
             articles = Article._search_matching(search, domain, limit=SEARCH_LIMIT)
         else:
@@ -104,7 +106,8 @@ class HelpdeskKnowledgeBase(http.Controller):
         }
         return request.render("helpdesk_portal.kb_index", values)
 
-    @http.route(["/helpdesk/kb/<int:article_id>"], type="http", auth="public", website=True, sitemap=False)
+    @http.route(["/helpdesk/kb/<helpdesk_id:article_id>"], type="http", auth="public", website=True, sitemap=False)
+    @without_nul
     def helpdesk_kb_article(self, article_id, fk=None, src=None, voted=None, **kw):
         article_sudo = self._kb_get_article(article_id)
         article_sudo._increment_views()
@@ -130,7 +133,8 @@ class HelpdeskKnowledgeBase(http.Controller):
         }
         return request.render("helpdesk_portal.kb_article", values)
 
-    @http.route(["/helpdesk/kb/<int:article_id>/vote"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(["/helpdesk/kb/<helpdesk_id:article_id>/vote"], type="http", auth="public", methods=["POST"], website=True)
+    @without_nul
     def helpdesk_kb_vote(self, article_id, helpful=None, **kw):
         article_sudo = self._kb_get_article(article_id)
         if helpful in ("0", "1"):
@@ -147,11 +151,14 @@ class HelpdeskKnowledgeBase(http.Controller):
     def helpdesk_kb_suggest(self, subject=None, department_id=None, form_key=None, form=None, **kw):
         """Up to three published articles matching the subject being typed."""
         subject = (subject or "").strip() if isinstance(subject, str) else ""
-        if len(subject) < 2:
+        if len(subject) < 2 or len(subject) > SEARCH_MAX_LENGTH:
             return []
         domain = self._kb_domain()
-        if isinstance(department_id, (int, str)) and str(department_id).isdigit():
-            domain = domain + ["|", ("department_id", "=", int(department_id)), ("department_id", "=", False)]
+        if isinstance(department_id, int) and not isinstance(department_id, bool):
+            department_id = str(department_id)
+        department_id = ascii_id(department_id)
+        if department_id:
+            domain = domain + ["|", ("department_id", "=", department_id), ("department_id", "=", False)]
         articles = self._kb_articles()._search_matching(subject, domain, limit=SUGGESTION_LIMIT)
         if articles and form in FORMS:
             request.env["helpdesk.kb.event"].sudo()._record(

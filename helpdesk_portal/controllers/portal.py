@@ -1,8 +1,10 @@
 import base64
 import functools
+import ipaddress
 import logging
 from collections import OrderedDict
 
+from werkzeug.exceptions import BadRequest
 from werkzeug.urls import url_encode
 
 from odoo import http
@@ -21,6 +23,37 @@ NAME_MAX_LENGTH = 128
 # Honeypot: a field hidden from humans by CSS; bots that fill every input give themselves away.
 HONEYPOT_FIELD = "hp_website"
 RATING_VALUES = {"5", "3", "1"}
+NUMBER_MAX_LENGTH = 32
+EMAIL_MAX_LENGTH = 254
+SEARCH_MAX_LENGTH = 200
+TOKEN_MAX_LENGTH = 128
+#: largest value of a PostgreSQL ``integer`` column (ids)
+PG_INT_MAX = 2**31 - 1
+
+
+def ascii_id(value):
+    """The positive integer written in ``value`` with ASCII digits only, fitting an
+    ``integer`` column, else None. ``str.isdigit`` accepts '²' (and ``int()`` then
+    fails) and ``int()`` accepts '٣' or '๓': neither is an id of a form."""
+    if not isinstance(value, str) or not 0 < len(value) <= 10 or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= PG_INT_MAX else None
+
+
+def client_key(address):
+    """The key under which a client address is rate-limited: an IPv4 address as is,
+    an IPv6 address by its /64 network (one subscriber usually gets a whole /64 and
+    can change the rest at will); an IPv4-mapped IPv6 address as its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return (address or "unknown")[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def without_nul(route):
@@ -121,7 +154,21 @@ class HelpdeskCustomerPortal(CustomerPortal):
         return ["|", ("number", "ilike", search), ("name", "ilike", search)]
 
     def _helpdesk_check_ticket(self, ticket_id, access_token=None):
-        """The ticket (sudo) if the visitor may access it (rules or valid token), else None."""
+        """The ticket (sudo) if the visitor may access it, else None: record rules, the
+        ticket's portal token (links of acknowledgements and notifications) or a link
+        sent by the status page, still valid (see ``_portal_check_link_token``)."""
+        if access_token is not None and (
+            not isinstance(access_token, str) or len(access_token) > TOKEN_MAX_LENGTH or not access_token.isascii()
+        ):
+            # (Odoo compares tokens with hmac.compare_digest, which refuses non-ASCII text)
+            return None
+        Ticket = request.env["helpdesk.ticket"]
+        if Ticket._portal_is_link_token(access_token):
+            ticket_sudo = Ticket.sudo().browse(ticket_id).exists()
+            if ticket_sudo and ticket_sudo._portal_check_link_token(access_token):
+                return ticket_sudo
+            # an expired link: a reader with access rights still reads the ticket
+            access_token = None
         try:
             return self._document_check_access("helpdesk.ticket", ticket_id, access_token)
         except (AccessError, MissingError):
@@ -129,6 +176,14 @@ class HelpdeskCustomerPortal(CustomerPortal):
 
     def _helpdesk_denied(self, ticket_id, access_token=None):
         """Answer for a ticket the visitor may not see: nothing about the ticket is shown."""
+        if access_token and request.env["helpdesk.ticket"]._portal_is_link_token(access_token):
+            # a link of the status page that expired or was revoked: say how to get a new
+            # one (the same page whatever the ticket, nothing about it is shown)
+            return request.render(
+                "helpdesk_portal.public_link_expired",
+                {"page_name": "helpdesk_track", "validity_days": request.env["helpdesk.ticket"]._portal_link_validity_days()},
+                status=404,
+            )
         if access_token:
             return request.not_found()
         if request.env.user._is_public():
@@ -216,9 +271,9 @@ class HelpdeskCustomerPortal(CustomerPortal):
         _ = request.env._
         departments = self._helpdesk_published_departments()
         department = departments.browse()
-        department_id = post.get("department_id") or ""
-        if department_id.isdigit():
-            department = departments.filtered(lambda d: d.id == int(department_id))
+        department_id = ascii_id(post.get("department_id"))
+        if department_id:
+            department = departments.filtered(lambda d: d.id == department_id)
         if not department:
             errors["department_id"] = _("Please choose a department.")
         subject = (post.get("subject") or "").strip()
@@ -238,11 +293,12 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "description": plaintext2html(description),
             "department_id": department.id,
         }
-        type_id = post.get("type_id") or ""
-        if type_id.isdigit():
+        type_value = post.get("type_id") or ""
+        if type_value:
+            type_id = ascii_id(type_value)
             ticket_type = request.env["helpdesk.ticket.type"].sudo().search(
-                [("id", "=", int(type_id)), ("company_id", "in", [False] + department.company_id.ids)]
-            )
+                [("id", "=", type_id), ("company_id", "in", [False] + department.company_id.ids)]
+            ) if type_id else request.env["helpdesk.ticket.type"]
             if ticket_type:
                 vals["type_id"] = ticket_type.id
             else:
@@ -264,14 +320,22 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     def _helpdesk_client_ip(self):
-        return request.httprequest.remote_addr or "unknown"
+        """Rate-limit key of the client (IPv6 by /64). Behind a reverse proxy, Odoo takes
+        the client address from X-Forwarded-For only with ``--proxy-mode`` and when
+        the request carries X-Forwarded-Host (see SECURITY.md)."""
+        return client_key(request.httprequest.remote_addr)
 
     # ------------------------------------------------------------------
     # /my/tickets
     # ------------------------------------------------------------------
-    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(["/my/tickets", "/my/tickets/page/<helpdesk_id:page>"], type="http", auth="user", website=True)
     @without_nul
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, groupby=None, search=None, search_in="all", **kw):
+        if search is not None and (not isinstance(search, str) or len(search) > SEARCH_MAX_LENGTH):
+            raise BadRequest()
+        if not isinstance(page, int):
+            # ?page=… in the query (Odoo's pager takes '²' for a digit and fails on it)
+            page = ascii_id(page) or 1
         values = self._prepare_portal_layout_values()
         Ticket = request.env["helpdesk.ticket"]
         sortings = self._helpdesk_searchbar_sortings()
@@ -356,11 +420,16 @@ class HelpdeskCustomerPortal(CustomerPortal):
         values = self._get_page_view_values(
             ticket_sudo, access_token, values, "my_tickets_history", False, **kwargs
         )
-        # the chatter always works with the ticket's token (the visitor has access already)
-        values["token"] = ticket_sudo.access_token
+        # The page never hands out a credential the visitor did not bring: the chatter
+        # works with the token of the visitor's link (the ticket's portal token or a
+        # link of the status page), else with the logged-in reader's access rights.
+        # Readers who are not the customer (colleagues, followers, agents) never see
+        # the ticket's portal token.
+        values["token"] = access_token or None
         return values
 
-    @http.route(["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
+    @http.route(["/my/tickets/<helpdesk_id:ticket_id>"], type="http", auth="public", website=True)
+    @without_nul
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
         if not ticket_sudo:
@@ -378,14 +447,22 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "cannot_rate": _("This ticket cannot be rated."),
             "bad_rating": _("Please choose a rating."),
         }
+        # pid/hash (signed partner links of Odoo's notifications) are given to the
+        # chatter, which checks them; only well-formed values are passed on
+        signed = {}
+        hash_value = kw.get("hash")
+        if ascii_id(kw.get("pid")) and isinstance(hash_value, str) and 0 < len(hash_value) <= TOKEN_MAX_LENGTH \
+                and hash_value.isascii():
+            signed = {"pid": kw["pid"], "hash": kw["hash"]}
         values = self._helpdesk_ticket_page_values(
             ticket_sudo, access_token,
             message=messages.get(kw.get("message")), error_message=errors.get(kw.get("error")),
-            **{k: v for k, v in kw.items() if k in ("pid", "hash")},
+            **signed,
         )
         return request.render("helpdesk_portal.portal_my_ticket", values)
 
-    @http.route(["/my/tickets/<int:ticket_id>/close"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(["/my/tickets/<helpdesk_id:ticket_id>/close"], type="http", auth="public", methods=["POST"], website=True)
+    @without_nul
     def portal_ticket_close(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
         if not ticket_sudo:
@@ -402,7 +479,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
         )
         return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="closed"))
 
-    @http.route(["/my/tickets/<int:ticket_id>/reopen"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(["/my/tickets/<helpdesk_id:ticket_id>/reopen"], type="http", auth="public", methods=["POST"], website=True)
+    @without_nul
     def portal_ticket_reopen(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
         if not ticket_sudo:
@@ -422,7 +500,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, error="cannot_reopen"))
         return request.redirect(self._helpdesk_ticket_url(ticket_sudo, access_token, message="reopened"))
 
-    @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(["/my/tickets/<helpdesk_id:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=True)
     @without_nul
     def portal_ticket_rate(self, ticket_id, access_token=None, rating=None, feedback=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
@@ -482,7 +560,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 errors["name"] = _("Please enter your name.")
             elif len(name) > NAME_MAX_LENGTH:
                 errors["name"] = _("The name is limited to %(count)s characters.", count=NAME_MAX_LENGTH)
-            normalized = email_normalize(email)
+            normalized = email_normalize(email) if len(email) <= EMAIL_MAX_LENGTH else False
             if not normalized:
                 errors["email"] = _("Please enter a valid email address.")
             vals = self._helpdesk_validate_ticket_form(post, errors)
@@ -519,28 +597,48 @@ class HelpdeskCustomerPortal(CustomerPortal):
     @http.route(["/helpdesk/track"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
     @without_nul
     def helpdesk_track(self, number=None, email=None, **kw):
+        """Guest status page. Number + email never open the ticket here: when they match,
+        the status and a fresh link to the conversation are mailed to the ticket's own
+        address. The answer is the same page whether they match or not; every lookup
+        counts against the limits the same way; the mail is queued, never sent in this
+        request, so both answers take the same kind of time."""
         _ = request.env._
         error = None
+        sent = False
+        number = number.strip()[:NUMBER_MAX_LENGTH + 1] if isinstance(number, str) else ""
+        email = email.strip()[:EMAIL_MAX_LENGTH + 1] if isinstance(email, str) else ""
         if request.httprequest.method == "POST":
-            number = (number or "").strip()
-            email = (email or "").strip()
             Attempt = request.env["helpdesk.portal.attempt"].sudo()
             checks = [("track_ip", self._helpdesk_client_ip()), ("track_number", number.upper())]
             if not number or not email:
                 error = _("Please enter your ticket number and your email address.")
+            elif len(number) > NUMBER_MAX_LENGTH or len(email) > EMAIL_MAX_LENGTH:
+                error = _("Please check the ticket number and the email address.")
             elif Attempt._is_blocked(checks):
                 error = _("Too many attempts. Please wait a few minutes and try again.")
             else:
+                Attempt._record_attempts(checks)
                 ticket_sudo = request.env["helpdesk.ticket"]._portal_find_for_tracking(number, email)
                 if ticket_sudo:
-                    ticket_sudo._portal_ensure_token()
-                    return request.redirect(ticket_sudo.get_portal_url())
-                Attempt._record_attempts(checks)
-                error = _("We could not find a ticket with this number and email address.")
+                    self._helpdesk_mail_link(ticket_sudo, email)
+                sent = True
         values = {
             "page_name": "helpdesk_track",
-            "number": number or "",
-            "email": email or "",
+            "number": number[:NUMBER_MAX_LENGTH],
+            "email": email[:EMAIL_MAX_LENGTH],
             "error": error,
+            "sent": sent,
+            "validity_days": request.env["helpdesk.ticket"]._portal_link_validity_days(),
         }
         return request.render("helpdesk_portal.public_ticket_track", values)
+
+    def _helpdesk_mail_link(self, ticket_sudo, email):
+        """Mail the ticket's customer a link, at most ``link_mail_limit`` times per window
+        per ticket (a visitor asking again and again cannot flood the mailbox; they get
+        the same page either way)."""
+        Attempt = request.env["helpdesk.portal.attempt"].sudo()
+        checks = [("link_mail", str(ticket_sudo.id))]
+        if Attempt._is_blocked(checks):
+            return
+        if ticket_sudo._portal_send_link(email_normalize(email)):
+            Attempt._record_attempts(checks)

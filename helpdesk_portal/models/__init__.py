@@ -2,3 +2,4 @@ from . import helpdesk_portal_attempt
 from . import helpdesk_ticket
 from . import helpdesk_article
 from . import helpdesk_kb_event
+from . import ir_http

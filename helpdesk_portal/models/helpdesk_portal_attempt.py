@@ -10,6 +10,7 @@ ATTEMPT_KINDS = [
     ("track_number", "Tracking lookup (per ticket number)"),
     ("submit_ip", "Public form submission (per IP address)"),
     ("submit_email", "Public form submission (per email)"),
+    ("link_mail", "Link mailed by the status page (per ticket)"),
 ]
 
 # kind -> (config parameter of the limit, default limit, config parameter of the window, default minutes)
@@ -18,6 +19,9 @@ LIMITS = {
     "track_number": ("helpdesk_portal.track_limit_number", 5, "helpdesk_portal.track_window_minutes", 15),
     "submit_ip": ("helpdesk_portal.submit_limit_ip", 5, "helpdesk_portal.submit_window_minutes", 60),
     "submit_email": ("helpdesk_portal.submit_limit_email", 3, "helpdesk_portal.submit_window_minutes", 60),
+    # a ticket's customer gets at most this many link mails per window, however many
+    # visitors ask for one (the status page answers the same either way)
+    "link_mail": ("helpdesk_portal.link_mail_limit", 3, "helpdesk_portal.link_mail_window_minutes", 60),
 }
 
 

@@ -6,3 +6,4 @@ from . import test_kb_portal
 from . import test_portal_followed
 from . import test_portal_language_tour
 from . import test_portal_hooks
+from . import test_portal_trust

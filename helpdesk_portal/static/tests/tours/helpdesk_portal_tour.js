@@ -145,18 +145,64 @@ registry.category("web_tour.tours").add("helpdesk_portal_guest_tour", {
             run: "edit gary.guest@example.org",
         },
         {
-            content: "Find the ticket",
+            content: "Ask for a link",
             trigger: "button.o_helpdesk_track",
             run: "click",
             expectUnloadPage: true,
         },
         {
+            content: "The page says a link was mailed, and shows nothing of the ticket",
+            trigger: ".o_helpdesk_track_sent",
+            run() {
+                if (document.body.textContent.includes("Tour: guest question")) {
+                    throw new Error("the status page shows the ticket without the mailed link");
+                }
+            },
+        },
+    ],
+});
+
+// The guest opens the link mailed by the status page: conversation, reply, close, rate.
+registry.category("web_tour.tours").add("helpdesk_portal_guest_link_tour", {
+    steps: () => [
+        {
             content: "The guest sees the ticket",
             trigger: ".o_helpdesk_subject:contains(Tour: guest question)",
         },
         {
-            content: "The conversation is available",
+            content: "Write a reply in the chatter",
             trigger: "#chatterRoot:shadow .o-mail-Composer-input",
+            run: "edit Reply from the mailed link.",
+        },
+        {
+            content: "Send the reply",
+            trigger: "#chatterRoot:shadow .o-mail-Composer-send:enabled",
+            run: "click",
+        },
+        {
+            content: "The reply is in the conversation",
+            trigger: "#chatterRoot:shadow .o-mail-Message:contains(Reply from the mailed link.)",
+        },
+        {
+            content: "Close the ticket",
+            trigger: "button.o_helpdesk_close",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose 'Okay'",
+            trigger: ".o_helpdesk_rating_3 input[name=rating]",
+            run: "click",
+        },
+        {
+            content: "Send the rating",
+            trigger: "button.o_helpdesk_rate",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The rating is recorded",
+            trigger: ".o_helpdesk_rated",
         },
     ],
 });
