@@ -29,12 +29,17 @@ def _ticket_vals(ctx, fx, n, oca=False):
     return vals
 
 
+QUERIES = {}  # model -> SQL queries of the last _create (create, flush and commit)
+
+
 def _create(env, model, vals):
+    count = env.cr.sql_log_count
     t0 = time.perf_counter()
     records = env[model].create(vals)
     env.flush_all()
     elapsed = time.perf_counter() - t0
     env.cr.commit()
+    QUERIES[model] = env.cr.sql_log_count - count
     return elapsed, records
 
 
@@ -45,6 +50,7 @@ def run(ctx, report):
         fx = ctx.fx("ours", env)
         elapsed, tickets = _create(env, "helpdesk.ticket", _ticket_vals(ctx, fx, n))
         figures["ours"] = elapsed
+        queries = {"ours": QUERIES["helpdesk.ticket"]}
         assigned = len(tickets.filtered("user_id"))
         sla = len(tickets.sla_ids) if "sla_ids" in tickets._fields else 0
         ctx.log(f"create ours: {n} tickets in {elapsed:.2f}s; {assigned} assigned, "
@@ -54,6 +60,7 @@ def run(ctx, report):
             {"email": f"plain{i}-{tag}@bench.example.com"} for i in range(n)
         ])
         figures["plain"] = elapsed
+        queries["plain"] = QUERIES["mail.blacklist"]
     with ctx.env("crm") as env:
         fxc = ctx.fx("crm", env)
         customers = fxc["customers"]
@@ -65,14 +72,19 @@ def run(ctx, report):
             for i in range(n)
         ])
         figures["crm"] = elapsed
+        queries["crm"] = QUERIES["crm.lead"]
     figures["oca"] = None
     if ctx.has_oca:
         with ctx.env("oca") as env:
             elapsed, _rec = _create(env, "helpdesk.ticket", _ticket_vals(ctx, ctx.fx("oca", env), n, oca=True))
             figures["oca"] = elapsed
+            queries["oca"] = QUERIES["helpdesk.ticket"]
+    per_record = ", ".join(f"{system} {count / n:.1f}" for system, count in queries.items())
+    ctx.log(f"create queries per record: {per_record}")
     report(f"create_{n}", "s", figures["ours"], figures["plain"], oca=figures["oca"],
-           note=f"create() of {n} records; baseline = mail.blacklist (plain mail.thread)",
-           baseline_name="mail.blacklist")
+           note=f"create() of {n} records; baseline = mail.blacklist (plain mail.thread); "
+                f"queries per record: {per_record}",
+           baseline_name="mail.blacklist", queries_per_record={s: round(c / n, 2) for s, c in queries.items()})
     report(f"create_{n}_vs_crm", "s", figures["ours"], figures["crm"], oca=figures["oca"],
            note=f"baseline = {n} crm.lead of a sales team, salesperson given round-robin",
            baseline_name="crm.lead")

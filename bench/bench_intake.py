@@ -51,17 +51,22 @@ def build_mails(n, alias, tag):
     return mails
 
 
-def process_mails(env, mails):
-    """Feed every mail to the gateway, committing after each; returns (seconds, errors)."""
+def process_mails(env, mails, queries=None):
+    """Feed every mail to the gateway, committing after each; returns (seconds, errors).
+    ``queries``, a list, receives the SQL queries of each mail's transaction (message_process
+    and the flush/commit that ends it, as the fetchmail cron runs it)."""
     errors = 0
     t0 = time.perf_counter()
     for raw in mails:
+        count = env.cr.sql_log_count
         try:
             env["mail.thread"].message_process(None, raw)
             env.cr.commit()
         except Exception:  # noqa: BLE001 - a benchmark counts failures instead of stopping
             env.cr.rollback()
             errors += 1
+        if queries is not None:
+            queries.append(env.cr.sql_log_count - count)
     return time.perf_counter() - t0, errors
 
 
@@ -83,13 +88,24 @@ def run(ctx, report):
             before = env[model].search_count([])
             msgs_before = env["mail.message"].search_count([("model", "=", model)])
             mails = build_mails(n, alias, f"{tag}-{system}")
-            seconds, errors = process_mails(env, mails)
+            queries = []
+            seconds, errors = process_mails(env, mails, queries)
+            n_new = max(1, n // 2)
+            q_new = sum(queries[:n_new]) / n_new
+            q_reply = sum(queries[n_new:]) / max(1, len(queries) - n_new)
+            figures[f"{system}_queries"] = (q_new, q_reply)
             created = env[model].search_count([]) - before
             messages = env["mail.message"].search_count([("model", "=", model)]) - msgs_before
             figures[system] = n / seconds
             ctx.log(f"intake {system}: {n} mails in {seconds:.1f}s, {created} records, "
-                    f"{messages} messages, {errors} errors")
+                    f"{messages} messages, {errors} errors; {q_new:.1f} queries per new mail, "
+                    f"{q_reply:.1f} per reply")
             if errors or created != n // 2:
                 ctx.log(f"  warning: {system} created {created} records for {n // 2} new mails, {errors} errors")
+    queries = {system: figures.get(f"{system}_queries") for system in ("ours", "crm", "oca")}
+    per_mail = "; ".join(f"{system} {q[0]:.0f}/{q[1]:.0f}" for system, q in queries.items() if q)
     report("intake", "mails/s", figures["ours"], figures["crm"], oca=figures["oca"], higher_is_better=True,
-           note=f"{n} mails: {n // 2} new + {n - n // 2} replies", baseline_name="crm.lead via team alias")
+           note=f"{n} mails: {n // 2} new + {n - n // 2} replies; queries per new mail/per reply: {per_mail}",
+           baseline_name="crm.lead via team alias",
+           queries_per_mail={system: {"new": round(q[0], 1), "reply": round(q[1], 1)}
+                             for system, q in queries.items() if q})
