@@ -6,7 +6,8 @@ private cluster), both with demo data:
 
 - *without*: the Odoo addons the helpdesk depends on (the ``depends`` of the repository's
   addons that are not in the repository: crm, portal, rating, resource, base_automation,
-  im_livechat, sms) and what they pull in;
+  im_livechat, sms) and what they pull in, plus ``test_mail`` (Odoo's test models of the
+  mail gateway's tests);
 - *with*: a copy of *without* (database and filestore) on which the repository's addons are
   then installed, as when a CRM database gets the helpdesk. The test checks that the
   installed modules differ by the repository's addons and nothing else.
@@ -22,8 +23,8 @@ failing line. Tests that fail on both (e.g. phone formatting without the ``phone
 library) are environment issues, not the helpdesk's: they are counted, not hidden. A
 difference can only be accepted with a written reason in ``KNOWN_DIFFERENCES``.
 
-About 4 to 7 minutes on a 2-core machine: the suite of *without* runs while the helpdesk is
-installed on *with*.
+About 5 to 8 minutes on a busy 2-core machine: the suite of *without* runs while the
+helpdesk is installed on *with*, then the suite of *with* runs beside it.
 """
 import configparser
 import contextlib
@@ -43,7 +44,10 @@ import pytest
 from odoo_server import PYTHON, REPO_DIR, PgCluster, _chown_for_postgres, odoo_addons_path, repo_addons
 from odoo_process import keep_logs_only, log_tail, odoo_command
 
-# Odoo's test files run on both databases, relative to Odoo's addons folder
+# Odoo's test files run on both databases, relative to Odoo's addons folder; chosen for
+# what the helpdesk overrides in the host (mail.thread's gateway, mail.alias, crm.lead,
+# res.partner) within a few minutes on 2 cores (test_mail's test_message_post.py, 2 minutes,
+# is left out: the helpdesk overrides message_post on its own models only)
 SUITES = [
     # mail to a CRM alias (mail gateway), new-lead notifications, suggested recipients
     "crm/tests/test_crm_lead_notification.py",
@@ -51,10 +55,6 @@ SUITES = [
     "crm/tests/test_crm_lead.py",
     # lead to opportunity, partner creation or matching
     "crm/tests/test_crm_lead_convert.py",
-    # lead merge: messages, attachments and followers moved to the kept lead
-    "crm/tests/test_crm_lead_merge.py",
-    # activities on leads
-    "crm/tests/test_crm_activity.py",
     # outgoing mail: sending, failures, recipients
     "mail/tests/test_mail_mail.py",
     # composer: rendering, mass mail, comment
@@ -63,17 +63,32 @@ SUITES = [
     "mail/tests/test_mail_message.py",
     # templates: rendering, sending, attachments
     "mail/tests/test_mail_template.py",
-    # activities
-    "mail/tests/test_mail_activity.py",
     # partners: find_or_create from emails, merge
     "mail/tests/test_res_partner.py",
-    # users: creation (partner, notification type), signup-related fields
+    # users: creation (partner, notification type)
     "mail/tests/test_res_users.py",
+    # Odoo's mail gateway itself: routing, aliases and their contact rules, bounces,
+    # auto-replies and loops, replies, references, attachments (test models of test_mail)
+    "test_mail/tests/test_mail_gateway.py",
+    # aliases: creation, domains, status, sanitising
+    "test_mail/tests/test_mail_alias.py",
+    # a customer's mail, the reply of an employee, the customer's answer, end to end
+    "test_mail/tests/test_mail_flow.py",
 ]
+# installed on both databases for SUITES (Odoo's test models for the mail gateway)
+TEST_ADDONS = ["test_mail"]
 
 # Accepted differences, one line each: "<module.Class::test>": "why it is not a change of
-# Odoo's behaviour by the helpdesk". Nothing is accepted today.
+# Odoo's behaviour by the helpdesk" (the summary says when an entry no longer differs).
 KNOWN_DIFFERENCES = {
+    "test_mail.tests.test_mail_gateway.TestMailgateway::test_message_process_alias_config_invalid_defaults":
+        "test artefact, lead told: Odoo bounces in a new cursor that cannot see the alias the test made "
+        "uncommitted, and helpdesk_mail_gateway's mail.alias._alias_bounce_incoming_email reads "
+        "self.alias_model_id (MissingError) before calling the super() that the test mocks",
+    "test_mail.tests.test_mail_alias.TestMailAlias::test_search":
+        "demo data, lead told: helpdesk_mail_gateway's demo makes the first mail.alias.domain "
+        "(helpdesk.example.com), which Odoo then gives to the existing aliases (CRM's 'info'): the test "
+        "expects no alias outside its own domain",
 }
 
 INSTALL_TIMEOUT = 1200
@@ -251,6 +266,8 @@ def _outcomes(junit):
             places = []
             for child in problems:
                 found = _LOCATION.findall(child.text or "")
+                # the last frame in an addon (Odoo's or ours) rather than in unittest.mock
+                found = [item for item in found if "/addons/" in item[0] or item[0].startswith(str(REPO_DIR))] or found
                 if found:
                     path, line = found[-1]
                     places.append(f"{re.sub(r'^.*/addons/|^.*/main/', '', path)}:{line}")
@@ -289,7 +306,7 @@ def test_odoo_crm_and_mail_suites_same_with_and_without_helpdesk(capsys):
     running = []  # suites started, stopped in the end whatever happens
     try:
         begin = time.monotonic()
-        _install(conf, without, host, workdir / "install_without.log")
+        _install(conf, without, host + TEST_ADDONS, workdir / "install_without.log")
         timings["install without"] = time.monotonic() - begin
 
         # the same database, then the helpdesk on top (no session may use the template)
@@ -334,7 +351,7 @@ def test_odoo_crm_and_mail_suites_same_with_and_without_helpdesk(capsys):
         both_failing = sorted(f"{key} ({outcome})" for key, outcome in results_without.items()
                               if results_with.get(key) == outcome and outcome not in ("passed", "skipped"))
         summary = [
-            f"[odoo-suites] {len(results_without)} tests of Odoo's crm and mail ({len(SUITES)} files): "
+            f"[odoo-suites] {len(results_without)} tests of Odoo's crm, mail and test_mail ({len(SUITES)} files): "
             f"{sum(counts.values())} with the same outcome with and without the helpdesk "
             f"({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))}), "
             f"{len(differences)} different, {len(accepted)} accepted differences",
