@@ -250,7 +250,7 @@ def _wait_suite(started):
     return _outcomes(junit)
 
 
-_LOCATION = re.compile(r"^(/\S+\.py):(\d+): \w", re.MULTILINE)
+_LOCATION = re.compile(r"^(/\S+\.py):(\d+):", re.MULTILINE)
 
 
 def _outcomes(junit):
