@@ -499,9 +499,12 @@ def test_hostile_values_in_every_route_and_parameter(hostile):
     every path segment and parameter of the helpdesk's public and portal routes: a page,
     a redirect, 400 or 404, never a server error."""
     server = hostile["server"]
-    for key in ("track_limit_ip", "track_limit_number", "submit_limit_ip", "submit_limit_email"):
-        server.set_param(f"helpdesk_portal.{key}", 100000)
-    ticket_id = server.execute("helpdesk.ticket", "search", [], limit=1)[0]
+    ticket_id = server.execute("helpdesk.ticket", "create", {
+        "name": "Hostile values target", "partner_email": "hostile.values@customers.example",
+        "department_id": hostile["department"], "channel": "phone",
+    })
+    limits = ("track_limit_ip", "track_limit_number", "submit_limit_ip", "submit_limit_email")
+    saved = {key: server.execute("ir.config_parameter", "get_param", f"helpdesk_portal.{key}") for key in limits}
     errors = []
     statuses = collections.Counter()
 
@@ -511,6 +514,8 @@ def test_hostile_values_in_every_route_and_parameter(hostile):
             errors.append(f"{where}: HTTP {response.status_code}")
 
     try:
+        for key in limits:
+            server.set_param(f"helpdesk_portal.{key}", 100000)
         for who in ("guest", "a"):
             session = WebSession(server, source_address="127.0.0.21") if who == "guest" else portal_session(hostile, "a")
             token = session.csrf("/helpdesk/track")
@@ -558,9 +563,8 @@ def test_hostile_values_in_every_route_and_parameter(hostile):
                     check(session.post(f"/my/tickets/{ticket_id}/rate", data={
                         "csrf_token": token, "rating": value, "feedback": value}, allow_redirects=False), "rate")
     finally:
-        for key, default in (("track_limit_ip", 10), ("track_limit_number", 5), ("submit_limit_ip", 5),
-                             ("submit_limit_email", 3)):
-            server.set_param(f"helpdesk_portal.{key}", default)
+        for key, value in saved.items():
+            server.set_param(f"helpdesk_portal.{key}", value or False)
     print(f"\n[hostile] hostile values in routes: {sum(statuses.values())} requests, statuses={dict(statuses)}, "
           f"server errors={len(errors)}")
     for error in errors[:20]:
