@@ -15,10 +15,9 @@ import os
 import sys
 import tempfile
 import threading
-import time
 import unittest
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from unittest.mock import patch
@@ -131,8 +130,8 @@ class TestMailGatewayEndToEnd(BaseCase):
     def _fetch(self):
         """What the incoming-mail cron does, in its own committed transaction, then
         the jobs it wakes up, each in its own transaction as cron workers run them:
-        the acknowledgement job, the followers' notifications once due (Odoo's
-        scheduled-notification job), then the mail scheduler (every mail is queued).
+        the acknowledgement job, the followers' notification job, then the mail
+        scheduler (every mail is queued).
         The test-mode guard of ir.mail_server is lifted so that mail really goes out
         by SMTP."""
         with patch.object(odoo.modules.module, "current_test", False):
@@ -148,16 +147,8 @@ class TestMailGatewayEndToEnd(BaseCase):
                                        "the fetch wakes the acknowledgement job")
                 env["helpdesk.ticket"]._cron_send_acknowledgements()
             with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                # the notifications of the fetched mails are due a second later (the
-                # database may hold other notifications scheduled for later days)
-                soon = env["mail.message.schedule"].search(
-                    [("scheduled_datetime", "<=", env.cr.now() + timedelta(seconds=5))])
-                due = max(soon.mapped("scheduled_datetime"), default=None)
-                if due:
-                    time.sleep(max(0.0, (due - env.cr.now()).total_seconds()) + 0.1)
-            with self.registry.cursor() as cr:
-                api.Environment(cr, SUPERUSER_ID, {})["mail.message.schedule"]._send_notifications_cron()
+                # the followers are told of the fetched mails by the notification job
+                api.Environment(cr, SUPERUSER_ID, {})["helpdesk.ticket"]._cron_notify_received_mails()
             with self.registry.cursor() as cr:
                 api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
 

@@ -1,10 +1,9 @@
 import ast
 import logging
-from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.mail import email_split_and_format
 from odoo.tools.misc import format_datetime
@@ -17,8 +16,11 @@ _logger = logging.getLogger(__name__)
 # creates them, internal ones never).
 ACK_ON_CREATE_CHANNELS = ("portal", "web", "phone", "chat", "api")
 MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
-# notifications of received mails are due this long after the mail (see _notify_thread)
-NOTIFY_DELAY = timedelta(seconds=1)
+#: tickets whose received mails are notified per transaction of the notification job
+NOTIFY_BATCH_SIZE = 50
+#: addresses in copy of one mail that may become followers (system parameter)
+MAX_CC_PARAM = "helpdesk_mail_gateway.max_cc_followers"
+DEFAULT_MAX_CC = 10
 #: key of a new ticket's route values (message_route -> message_new) carrying why
 #: the mail creating it is automatic
 AUTO_REASON_KEY = "helpdesk_auto_reason"
@@ -43,6 +45,14 @@ class HelpdeskTicket(models.Model):
         "Acknowledgement Pending", copy=False, readonly=True,
         help="The acknowledgement of this new ticket waits for the acknowledgement job.",
     )
+    notify_pending = fields.Boolean(
+        "Notification Pending", copy=False, readonly=True,
+        help="Mails received on this ticket wait for the notification job to tell its followers.",
+    )
+    notify_message_ids = fields.Many2many(
+        "mail.message", "helpdesk_ticket_notify_message_rel", "ticket_id", "message_id",
+        string="Mails to Notify", copy=False, readonly=True,
+    )
     ack_first_response_text = fields.Char(
         "Expected First Response", compute="_compute_ack_first_response_text",
         help="Expected first-response time from the SLA applying to the ticket (empty without SLA).",
@@ -53,6 +63,9 @@ class HelpdeskTicket(models.Model):
         # the acknowledgement job reads the (few) flagged tickets only
         tools.create_index(
             self.env.cr, "helpdesk_ticket_ack_pending_index", self._table, ["id"], where="ack_pending",
+        )
+        tools.create_index(
+            self.env.cr, "helpdesk_ticket_notify_pending_index", self._table, ["id"], where="notify_pending",
         )
 
     def _compute_followup_ticket_count(self):
@@ -272,7 +285,7 @@ class HelpdeskTicket(models.Model):
         ticket = super().message_new(dict(msg_dict, email_from=values["partner_email"] or email_from), values)
         if auto_reason:
             ticket._helpdesk_log_no_acknowledgement(self.env._("automatic message (%s)", auto_reason))
-        ticket._helpdesk_subscribe_cc(msg_dict)
+        ticket._helpdesk_subscribe_cc(msg_dict, new_ticket=True)
         if ticket.parent_ticket_id:
             parent = ticket.parent_ticket_id
             ticket._message_log(body=Markup(self.env._(
@@ -294,31 +307,51 @@ class HelpdeskTicket(models.Model):
         self._helpdesk_subscribe_cc(msg_dict)
         return res
 
-    def _helpdesk_subscribe_cc(self, msg_dict):
-        """Addresses in copy follow the ticket (new contacts only when the department allows)."""
+    def _helpdesk_subscribe_cc(self, msg_dict, new_ticket=False):
+        """Addresses in copy follow the ticket (new contacts only when the department
+        allows): on a new ticket, or on a reply whose sender is the customer or a
+        follower (a stranger writing to a ticket cannot add followers to it), at
+        most ``helpdesk_mail_gateway.max_cc_followers`` per mail (default 10); the
+        others are listed in a note."""
         emails = email_split_and_format(msg_dict.get("cc") or "")
         if not emails:
             return
         own = self._helpdesk_own_addresses()
+        limit = int(self.env["ir.config_parameter"].sudo().get_param(MAX_CC_PARAM, DEFAULT_MAX_CC) or 0)
+        sender = tools.email_normalize(msg_dict.get("email_from") or "")
         Partner = self.env["res.partner"]
         for ticket in self:
-            partners = Partner
-            create = ticket.department_id.cc_create_partners
+            if not new_ticket and not (sender and ticket._helpdesk_is_correspondent(sender)):
+                _logger.info("Mail %s: %s is neither the customer nor a follower of %s: its Cc add no followers",
+                             msg_dict.get("message_id"), sender or "an unknown sender", ticket.number)
+                continue
+            addresses = []
             for address in emails:
                 normalized = tools.email_normalize(address)
-                if not normalized or normalized in own:
+                if not normalized or normalized in own or normalized.split("@", 1)[0] in AUTO_REPLY_LOCALPARTS:
                     continue
-                local_part = normalized.split("@", 1)[0]
-                if local_part in AUTO_REPLY_LOCALPARTS:
-                    continue
-                partner = (
+                if normalized not in {tools.email_normalize(a) for a in addresses}:
+                    addresses.append(address)
+            followers = set(ticket.message_partner_ids.mapped("email_normalized"))
+            addresses = [a for a in addresses if tools.email_normalize(a) not in followers]
+            kept, left = (addresses[:limit], addresses[limit:]) if limit > 0 else (addresses, [])
+            create = ticket.department_id.cc_create_partners
+            partners = Partner
+            for address in kept:
+                partners |= (
                     Partner._helpdesk_find_or_create_partner(address) if create
                     else Partner._helpdesk_find_partner(address)
                 )
-                partners |= partner
             partners -= ticket.message_partner_ids
             if partners:
                 ticket.message_subscribe(partner_ids=partners.ids)
+            if left:
+                ticket._message_log(body=self.env._(
+                    "%(count)s more addresses in copy of the mail %(message_id)s were not added as "
+                    "followers (at most %(limit)s per mail): %(addresses)s",
+                    count=len(left), message_id=msg_dict.get("message_id") or "", limit=limit,
+                    addresses=", ".join(left),
+                ))
 
     # ------------------------------------------------------------------
     # Acknowledgement
@@ -350,7 +383,11 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _job_crons(self):
-        return dict(super()._job_crons(), ack_pending="helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge")
+        return dict(
+            super()._job_crons(),
+            ack_pending="helpdesk_mail_gateway.ir_cron_helpdesk_acknowledge",
+            notify_pending="helpdesk_mail_gateway.ir_cron_helpdesk_notify_received",
+        )
 
     @api.model
     def _cron_send_acknowledgements(self, batch_size=ACK_BATCH_SIZE):
@@ -423,20 +460,52 @@ class HelpdeskTicket(models.Model):
 
     def _notify_thread(self, message, msg_vals=False, **kwargs):
         """The followers of a ticket (its agent, the people in copy) are told about a
-        mail the gateway received through Odoo's own scheduled notifications
-        (``mail.message.schedule``, ``scheduled_date``), due one second later: Odoo's
-        scheduled-notification job renders and queues them just after the commit,
-        so the mail fetch reads the next mail instead of rendering e-mails. The
-        message is in the chatter at once. A received mail is the message of type
-        ``email`` the gateway posts; every other message is notified as usual.
-        When Odoo's job sends the scheduled notification, the schedule still exists:
-        the message is notified then."""
+        mail the gateway received by the notification job, woken when the mail's
+        transaction commits: the mail fetch stores the message (in the chatter at
+        once), flags the ticket ``notify_pending`` and reads the next mail instead
+        of rendering e-mails. A received mail is the message of type ``email`` the
+        gateway posts; every other message is notified as usual."""
         message_type = (msg_vals or {}).get("message_type") or message.message_type
-        if message_type == "email" and not kwargs.get("scheduled_date") and not self.env[
-            "mail.message.schedule"
-        ].sudo().search_count([("mail_message_id", "=", message.id)], limit=1):
-            kwargs["scheduled_date"] = fields.Datetime.now() + NOTIFY_DELAY
-        return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
+        if message_type != "email" or len(self) != 1:
+            return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
+        self.sudo().write({"notify_pending": True, "notify_message_ids": [Command.link(message.id)]})
+        self._job_wake("notify_pending")
+        return []
+
+    @api.model
+    def _cron_notify_received_mails(self, batch_size=NOTIFY_BATCH_SIZE):
+        """Tell the followers of the tickets flagged ``notify_pending`` about the
+        mails they received, oldest first, each once (Odoo's notification, e-mails
+        queued for the mail scheduler).
+
+        The batch skips the tickets locked by a user transaction (``_job_take``):
+        an agent saving the ticket, or the next mail of the customer being posted
+        on it. A notification in conflict with another transaction (the customer's
+        portal signup data written by the acknowledgement job) leaves its ticket
+        flagged for the next run, a few seconds later; one that fails otherwise is
+        logged and dropped, without holding back the others."""
+        tickets = self._job_take("notify_pending", batch_size)
+        retry = self.browse()
+        for ticket in tickets:
+            for message in ticket.notify_message_ids.sorted("id"):
+                error = self._job_step(lambda: ticket._helpdesk_notify_received(message))
+                if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                    retry |= ticket
+                    break
+                if error:
+                    _logger.error("Ticket %s: the followers could not be told of message %s: %s",
+                                  ticket.number, message.id, error)
+                    ticket.notify_message_ids = [Command.unlink(message.id)]
+        if tickets:
+            self._job_wake_cron(MAIL_QUEUE_CRON_XMLID)
+        return self._job_done("notify_pending", tickets, retry)
+
+    def _helpdesk_notify_received(self, message):
+        """Notify the received mail ``message`` of this ticket now (Odoo's own
+        notification, the deferral above skipped), and take it off the list."""
+        self.ensure_one()
+        super()._notify_thread(message, msg_vals=False, skip_existing=True)
+        self.notify_message_ids = [Command.unlink(message.id)]
 
     def _notify_thread_by_email(self, message, recipients_data, msg_vals=False, **kwargs):
         """E-mails about tickets are queued, never sent in the request that posts
@@ -449,7 +518,7 @@ class HelpdeskTicket(models.Model):
             kwargs, force_send=False,
         ))
         if any(recipient.get("notif") == "email" for recipient in recipients_data):
-            self._helpdesk_wake_cron(MAIL_QUEUE_CRON_XMLID)
+            self._job_wake_cron(MAIL_QUEUE_CRON_XMLID)
         return res
 
     # ------------------------------------------------------------------
