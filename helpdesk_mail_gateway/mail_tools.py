@@ -64,6 +64,12 @@ _CHARSET_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
+#: Odoo's mail scheduler, woken when a transaction queued e-mails
+MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
+#: key of a new ticket's route values (mail.thread routing -> helpdesk.ticket.message_new)
+#: carrying why the mail creating it is automatic
+AUTO_REASON_KEY = "helpdesk_auto_reason"
+
 AUTO_REPLY_LOCALPARTS = {
     "mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
     "do_not_reply", "bounce", "bounces",

@@ -80,10 +80,6 @@ TEST_ADDONS = ["test_mail"]
 # Accepted differences, one line each: "<module.Class::test>": "why it is not a change of
 # Odoo's behaviour by the helpdesk" (the summary says when an entry no longer differs).
 KNOWN_DIFFERENCES = {
-    "test_mail.tests.test_mail_gateway.TestMailgateway::test_message_process_alias_config_invalid_defaults":
-        "test artefact, lead told: Odoo bounces in a new cursor that cannot see the alias the test made "
-        "uncommitted, and helpdesk_mail_gateway's mail.alias._alias_bounce_incoming_email reads "
-        "self.alias_model_id (MissingError) before calling the super() that the test mocks",
     "test_mail.tests.test_mail_alias.TestMailAlias::test_search":
         "demo data, lead told: helpdesk_mail_gateway's demo makes the first mail.alias.domain "
         "(helpdesk.example.com), which Odoo then gives to the existing aliases (CRM's 'info'): the test "

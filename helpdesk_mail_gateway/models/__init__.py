@@ -3,5 +3,10 @@ from . import helpdesk_mail_receipt
 from . import helpdesk_mail_held
 from . import helpdesk_department
 from . import helpdesk_ticket
+from . import helpdesk_ticket_acknowledgement
+from . import helpdesk_ticket_followup
+from . import helpdesk_ticket_notification
+from . import helpdesk_ticket_outgoing
 from . import fetchmail_server
 from . import mail_alias
+from . import mail_alias_domain

@@ -7,11 +7,11 @@ import logging
 from xmlrpc import client as xmlrpclib
 
 from odoo import api, models, tools
-from odoo.tools.mail import decode_message_header, email_split, unfold_references
+from odoo.tools.mail import decode_message_header, email_split, email_split_and_format, unfold_references
 
 from ..mail_tools import (
-    auto_submitted_reason, dmarc_failed_domain, fallback_message_id, is_transient_database_error,
-    normalize_charset_labels, one_line,
+    AUTO_REASON_KEY, auto_submitted_reason, dmarc_failed_domain, fallback_message_id, find_ticket_tokens,
+    is_transient_database_error, normalize_charset_labels, one_line,
 )
 
 _logger = logging.getLogger(__name__)
@@ -70,14 +70,12 @@ class MailThread(models.AbstractModel):
             for address in email_split(decode_message_header(headers, header, separator=","))
         ]
         if addresses:
-            local_parts = [address.split("@", 1)[0] for address in addresses]
-            aliases = self.env["mail.alias"].sudo().search([
-                "|",
-                ("alias_full_name", "in", addresses),
-                "&", ("alias_name", "in", local_parts), ("alias_incoming_local", "=", True),
-            ])
-            if aliases:
-                return HELPDESK_MODEL in aliases.alias_model_id.mapped("model")
+            by_full_name, by_local_part = self.env["mail.alias"]._helpdesk_alias_models()
+            models_addressed = {by_full_name[address] for address in addresses if address in by_full_name}
+            for address in addresses:
+                models_addressed.update(by_local_part.get(address.split("@", 1)[0], ()))
+            if models_addressed:
+                return HELPDESK_MODEL in models_addressed
         references = decode_message_header(headers, "References") or decode_message_header(headers, "In-Reply-To")
         references = [ref.strip() for ref in unfold_references(references) if "reply_to" not in ref][-32:]
         if references:
@@ -310,8 +308,109 @@ class MailThread(models.AbstractModel):
             message, message_dict, model=model, thread_id=thread_id, custom_values=custom_values
         )
         if routes and any(route[0] == HELPDESK_MODEL for route in routes):
-            routes = self.env[HELPDESK_MODEL]._helpdesk_rewrite_routes(message, message_dict, routes)
+            routes = self._helpdesk_rewrite_routes(message, message_dict, routes)
         return routes
+
+    @api.model
+    def _helpdesk_rewrite_routes(self, message, message_dict, routes):
+        """Adjust the routes of a mail that targets tickets (from ``message_route``).
+
+        * one mail gives at most one ticket, even when sent to several department addresses;
+        * a new mail quoting ``[HD-xxxxx]`` in its subject joins that ticket when its sender
+          is the ticket's customer or a follower (never for a stranger);
+        * a mail for a merged ticket goes to the ticket it was merged into;
+        * a customer reply to a ticket closed for longer than its department's reopen window
+          opens a new ticket linked to the old one.
+        """
+        Ticket = self.env[HELPDESK_MODEL]
+        ticket_routes = [route for route in routes if route[0] == HELPDESK_MODEL]
+        # the department addressed first (To before Cc, in header order) receives the ticket
+        header_addresses = ",".join(
+            [str(message.get(header, "") or "") for header in ("To", "Cc")] + [message_dict.get("recipients") or ""]
+        )
+        raw_order = [tools.email_normalize(address) for address in email_split_and_format(header_addresses)]
+
+        def position(route):
+            alias = route[4]
+            full_name = alias.alias_full_name if alias else False
+            return raw_order.index(full_name) if full_name in raw_order else len(raw_order)
+
+        ticket_routes.sort(key=position)
+        chosen = next((route for route in ticket_routes if route[1]), ticket_routes[0])
+        for route in ticket_routes:
+            if route is not chosen:
+                _logger.info(
+                    "Mail %s: route %s dropped, one mail makes one ticket (kept %s)",
+                    message_dict.get("message_id"), route[:2], chosen[:2],
+                )
+        model, thread_id, custom_values, user_id, alias = chosen
+        email_from = message_dict.get("email_from")
+        if not thread_id:
+            ticket = self._helpdesk_ticket_from_subject(message_dict, alias)
+            if ticket:
+                thread_id = ticket.id
+                message_dict.pop("parent_id", None)
+        if thread_id:
+            ticket = Ticket.sudo().with_context(active_test=False).browse(thread_id)
+            seen = set()
+            while ticket.merged_into_id and ticket.id not in seen:
+                seen.add(ticket.id)
+                ticket = ticket.merged_into_id
+            thread_id = ticket.id
+            if (
+                ticket.closed
+                and not ticket._helpdesk_in_reopen_window()
+                and not auto_submitted_reason(message)
+                and not Ticket._helpdesk_is_internal_email(email_from)
+            ):
+                _logger.info(
+                    "Mail %s from %s answers %s closed since %s (reopen window passed): new follow-up ticket",
+                    message_dict.get("message_id"), email_from, ticket.number, ticket.date_closed,
+                )
+                custom_values = dict(custom_values or {})
+                custom_values.update(
+                    department_id=ticket.department_id.id,
+                    company_id=ticket.company_id.id,
+                    parent_ticket_id=ticket.id,
+                )
+                if ticket.department_id.alias_id and not alias:
+                    alias = ticket.department_id.alias_id
+                thread_id = 0
+                message_dict.pop("parent_id", None)
+        if not thread_id:
+            reason = auto_submitted_reason(message)
+            if reason:
+                custom_values = dict(custom_values or {}, **{AUTO_REASON_KEY: reason})
+        new_route = (model, thread_id, custom_values, user_id, alias)
+        return [route for route in routes if route[0] != HELPDESK_MODEL] + [new_route]
+
+    @api.model
+    def _helpdesk_ticket_from_subject(self, message_dict, alias):
+        """Ticket quoted as ``[HD-xxxxx]`` in the subject whose customer or follower sent the
+        mail, or an empty recordset."""
+        Ticket = self.env[HELPDESK_MODEL]
+        tokens = find_ticket_tokens(message_dict.get("subject"))
+        if not tokens:
+            return Ticket
+        domain = [("number", "in", tokens)]
+        if alias and alias.alias_parent_model_id.model == "helpdesk.department" and alias.alias_parent_thread_id:
+            department = self.env["helpdesk.department"].sudo().browse(alias.alias_parent_thread_id)
+            domain.append(("company_id", "=", department.company_id.id))
+        tickets = Ticket.sudo().with_context(active_test=False).search(domain)
+        sender = tools.email_normalize(message_dict.get("email_from") or "")
+        for token in tokens:
+            for ticket in tickets.filtered(lambda t, token=token: t.number == token):
+                if sender and ticket._helpdesk_is_correspondent(sender):
+                    _logger.info(
+                        "Mail %s from %s attached to %s by the number in its subject",
+                        message_dict.get("message_id"), sender, ticket.number,
+                    )
+                    return ticket
+                _logger.info(
+                    "Mail %s: %s quotes %s but is neither its customer nor a follower: new ticket",
+                    message_dict.get("message_id"), sender or "an unknown sender", ticket.number,
+                )
+        return Ticket
 
     @api.model
     def _message_route_process(self, message, message_dict, routes):

@@ -87,7 +87,7 @@ class TestAcknowledgementChannels(MailGatewayCommon):
             "partner_id": self.customer.id,
         })
         self.cr.flush()
-        with self.assertLogs("odoo.addons.helpdesk_mail_gateway.models.helpdesk_ticket", "ERROR"):
+        with self.assertLogs("odoo.addons.helpdesk_mail_gateway.models.helpdesk_ticket_acknowledgement", "ERROR"):
             self.assertEqual(self.Ticket._cron_send_acknowledgements(), 2)
         self.assertEqual(len(self._acknowledgements(good)), 1)
         self.assertFalse(self._acknowledgements(bad))

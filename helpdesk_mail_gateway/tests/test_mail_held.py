@@ -159,7 +159,7 @@ class TestMailHeld(MailGatewayCommon):
     # ------------------------------------------------------------------
     # Property: whatever the bytes, a ticket, a message or a held mail
     # ------------------------------------------------------------------
-    @mute_logger(*HELD_LOGGERS, "odoo.addons.helpdesk_mail_gateway.models.helpdesk_ticket")
+    @mute_logger(*HELD_LOGGERS, "odoo.addons.helpdesk_mail_gateway.models.helpdesk_ticket_acknowledgement")
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         headers=st.lists(st.sampled_from([

@@ -46,13 +46,13 @@ class TestTransientErrors(MailGatewayCommon):
     def test_transient_error_while_processing_is_raised_for_a_retry(self):
         """A conflict while routing the mail: nothing is kept, nothing held, the
         error reaches the mail server so that the same delivery is tried again."""
-        Ticket = type(self.env["helpdesk.ticket"])
+        Thread = type(self.env["mail.thread"])
 
         def conflict(records, *args, **kwargs):
             raise psycopg2.errors.SerializationFailure("could not serialize access")
 
         with self.assertRaises(psycopg2.errors.SerializationFailure), \
-                patch.object(Ticket, "_helpdesk_rewrite_routes", conflict):
+                patch.object(Thread, "_helpdesk_rewrite_routes", conflict):
             self.process("01_plain_text.eml")
         self.assertFalse(self.env["helpdesk.mail.held"].search([("message_id", "=", "<fx01@newcorp.example>")]))
         self.assertFalse(self.env["mail.message"].search([("message_id", "=", "<fx01@newcorp.example>")]))

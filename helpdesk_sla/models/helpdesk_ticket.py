@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
+from odoo.tools.misc import format_datetime
 
 from .helpdesk_ticket_sla import OPEN_STATUSES
 
@@ -144,6 +145,21 @@ class HelpdeskTicket(models.Model):
             # the running clocks follow the working hours of their new department
             self.sudo().sla_ids.filtered(lambda l: l.status in OPEN_STATUSES)._replan()
         return res
+
+    def _expected_first_response_text(self):
+        """The earliest first-response deadline of the ticket, with the policy's
+        working hours when it has them, in the customer's time zone."""
+        self.ensure_one()
+        lines = self.sudo().sla_ids.filtered(lambda line: line.target == "first_response" and line.deadline)
+        if not lines:
+            return super()._expected_first_response_text()
+        line = min(lines, key=lambda line: line.deadline)
+        tz = self.partner_id.tz or self.department_id.resource_calendar_id.tz or "UTC"
+        deadline = format_datetime(self.env, line.deadline, tz=tz, dt_format="medium")
+        if line.policy_id.first_response_hours:
+            return self.env._("within %(hours)s working hours (by %(deadline)s)",
+                              hours=line.policy_id.first_response_hours, deadline=deadline)
+        return self.env._("by %(deadline)s", deadline=deadline)
 
     # ------------------------------------------------------------------
     # Pause log

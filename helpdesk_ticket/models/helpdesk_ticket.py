@@ -429,6 +429,14 @@ class HelpdeskTicket(models.Model):
         if tickets - first:
             (tickets - first).write({"date_last_agent_message": message.date})
 
+    def _expected_first_response_text(self):
+        """When the customer may expect a first answer, as a phrase for the mails
+        sent to them (the acknowledgement: "Our first answer is expected ..."), or
+        '' when nothing is promised. The SLA addon answers from the ticket's
+        first-response clock."""
+        self.ensure_one()
+        return ""
+
     def _helpdesk_resume_after_customer_reply(self):
         """A customer answered: a closed ticket (within the reopen window) is reopened and a
         ticket waiting on the customer goes back to the stage it had before."""
