@@ -11,3 +11,4 @@ from . import test_mail_held
 from . import test_ack_language
 from . import test_mail_tools
 from . import test_mail_hooks
+from . import test_mail_performance

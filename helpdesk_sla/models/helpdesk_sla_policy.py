@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
@@ -125,8 +125,28 @@ class HelpdeskSlaPolicy(models.Model):
             and (not self.channel or self.channel == ticket.channel)
         )
 
+    @api.model
+    @tools.ormcache("company_ids")
+    def _sla_policy_ids(self, company_ids):
+        """Ids of the active policies of the companies ``company_ids`` (a sorted
+        tuple), in order: every new ticket and customer reply asks for them. Cached
+        per worker, cleared when a policy is created, changed or deleted."""
+        return tuple(self.sudo().with_context(active_test=True).search([("company_id", "in", list(company_ids))]).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        self.env.registry.clear_cache()  # _sla_policy_ids
+        return policies
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _sla_policy_ids
+        return res
+
     def write(self, vals):
         res = super().write(vals)
+        self.env.registry.clear_cache()  # _sla_policy_ids
         if {"first_response_hours", "next_response_hours", "resolution_hours", "warning_percent"} & vals.keys():
             # targets of open lines follow the policy
             self.env["helpdesk.ticket.sla"].sudo().search(

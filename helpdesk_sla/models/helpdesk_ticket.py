@@ -212,7 +212,8 @@ class HelpdeskTicket(models.Model):
     # Policies and clocks
     # ------------------------------------------------------------------
     def _sla_policies(self):
-        return self.env["helpdesk.sla.policy"].sudo().search([("company_id", "in", self.company_id.ids)])
+        Policy = self.env["helpdesk.sla.policy"].sudo()
+        return Policy.browse(Policy._sla_policy_ids(tuple(sorted(self.company_id.ids))))
 
     def _sla_line_values(self, policy, target, hours, start):
         """Values of a new line; its deadline, paused hours and status derive

@@ -186,7 +186,9 @@ class HelpdeskTicketSla(models.Model):
         for department in departments:
             calendar = department.resource_calendar_id
             if calendar.id not in by_calendar:
-                by_calendar[calendar.id] = bt.calendar_from_record(calendar, department.company_id)
+                by_calendar[calendar.id] = (
+                    calendar._sla_business_calendar(department.company_id.id) if calendar else bt.ALWAYS_OPEN
+                )
             result[department.id] = by_calendar[calendar.id]
         return result
 
@@ -253,7 +255,8 @@ class HelpdeskTicketSla(models.Model):
 
     @api.model
     def _trigger_cron_at(self, at):
-        cron = self.env.ref(SLA_CRON_XMLID, raise_if_not_found=False)
+        # the id from ir.model.data's cache (env.ref() checks it exists: a query per call)
+        cron = self.env["ir.cron"].browse(self.env["ir.model.data"]._xmlid_to_res_id(SLA_CRON_XMLID))
         if not cron:
             return
         # triggers already due are being (or about to be) consumed by a run:

@@ -11,6 +11,7 @@ class ResourceCalendarAttendance(models.Model):
     _inherit = "resource.calendar.attendance"
 
     def _sla_reschedule(self, calendars):
+        self.env["resource.calendar"]._sla_clear_business_calendars()
         # the re-planning job runs once per transaction, however many attendances
         # a calendar form saves
         self.env["helpdesk.ticket"]._sla_replan_departments(

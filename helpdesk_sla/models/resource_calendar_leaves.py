@@ -23,6 +23,7 @@ class ResourceCalendarLeaves(models.Model):
         return Department._sla_departments_of_calendars(leaves.calendar_id, companies)
 
     def _sla_reschedule(self, departments):
+        self.env["resource.calendar"]._sla_clear_business_calendars()
         self.env["helpdesk.ticket"]._sla_replan_departments(departments)
 
     @api.model_create_multi

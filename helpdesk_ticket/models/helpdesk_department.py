@@ -217,7 +217,8 @@ class HelpdeskDepartment(models.Model):
              ORDER BY member.user_id
             """,
             company=company.id,
-            group=self.env.ref("helpdesk_ticket.group_helpdesk_agent").id,
+            # the id from ir.model.data's cache: no query to check the group exists
+            group=self.env["ir.model.data"]._xmlid_to_res_id("helpdesk_ticket.group_helpdesk_agent"),
             department=self.id,
         ))
         members = self.env["res.users"].browse([row[0] for row in self.env.cr.fetchall()])

@@ -84,7 +84,8 @@ class HelpdeskJobMixin(models.AbstractModel):
         data[key] = True
 
         def trigger():
-            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            # the cron's id from ir.model.data's cache (env.ref() checks it exists: a query)
+            cron = self.env["ir.cron"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
             if not cron:
                 return
             # the precommit hooks also run before and after each flushing savepoint

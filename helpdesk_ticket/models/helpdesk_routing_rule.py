@@ -166,9 +166,34 @@ class HelpdeskRoutingRule(models.Model):
 
         Rules are configuration evaluated on behalf of the system whatever the
         channel (portal and public users cannot read them): read them as superuser."""
-        return self.sudo().search(
-            [("company_id", "in", [False, company.id])], order="sequence, id"
-        )
+        return self.sudo().browse(self._rule_ids_for_company(company.id))
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _rule_ids_for_company(self, company_id):
+        """Ids of the active rules of ``company_id`` (and of every company), in
+        evaluation order. Cached per worker (a mail fetch, a batch of portal forms
+        do not search them each time), cleared when a rule is created, changed or
+        deleted."""
+        return tuple(self.sudo().with_context(active_test=True).search(
+            [("company_id", "in", [False, company_id])], order="sequence, id"
+        ).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()  # _rule_ids_for_company
+        return rules
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _rule_ids_for_company
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _rule_ids_for_company
+        return res
 
     def _evaluate(self, data):
         """Run the rules of ``self`` (ordered) over ``data``.

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 
 class HelpdeskStage(models.Model):
@@ -42,8 +42,32 @@ class HelpdeskStage(models.Model):
     @api.model
     def _first_open_stage(self, department):
         """First open (not closed, not waiting) stage usable by ``department``."""
-        return self.search(
+        return self.browse(self._first_open_stage_id(department.id))
+
+    @api.model
+    @tools.ormcache("department_id")
+    def _first_open_stage_id(self, department_id):
+        """Id of ``_first_open_stage`` (or False), cached per worker (every new ticket
+        asks for it) and cleared when a stage is created, changed or deleted."""
+        department = self.env["helpdesk.department"].browse(department_id or ())
+        return self.sudo().with_context(active_test=True).search(
             [("closed", "=", False), ("waiting_customer", "=", False)] + self._domain_for_department(department),
             order="sequence, id",
             limit=1,
-        )
+        ).id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        self.env.registry.clear_cache()  # _first_open_stage_id
+        return stages
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _first_open_stage_id
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _first_open_stage_id
+        return res

@@ -310,7 +310,20 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _next_number(self, company):
-        return self.env["ir.sequence"].sudo().with_company(company).next_by_code("helpdesk.ticket")
+        """The next number of ``company``'s sequence (Odoo's ``next_by_code``). The
+        sequence is searched once for a batch of tickets (until the next flush or
+        commit: the data of the transaction's pre-commit hooks), not once per ticket."""
+        key = ("helpdesk.ticket.sequence", company.id)
+        sequences = self.env.cr.precommit.data.setdefault("helpdesk.ticket.sequences", {})
+        Sequence = self.env["ir.sequence"].sudo().with_company(company)
+        if key not in sequences:
+            sequences[key] = Sequence.search(
+                [("code", "=", "helpdesk.ticket"), ("company_id", "in", [company.id, False])],
+                order="company_id", limit=1,
+            ).id
+        if not sequences[key]:
+            return Sequence.next_by_code("helpdesk.ticket")
+        return Sequence.browse(sequences[key])._next()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -769,7 +782,10 @@ class HelpdeskTicket(models.Model):
 
         Odoo asks ticket by ticket, once the batch's followers are in: the first
         ticket asked answers for the whole batch (its prefetch set) in one query."""
-        subtype = self.env.ref("helpdesk_ticket.mt_ticket_new")
+        # the id from ir.model.data's cache: env.ref() would check it exists, a query per ticket
+        subtype = self.env["mail.message.subtype"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("helpdesk_ticket.mt_ticket_new")
+        )
         told = self.env.cr.cache.setdefault("helpdesk.creation_told", {})
         if self.id not in told:
             batch = [ticket_id for ticket_id in self._prefetch_ids if isinstance(ticket_id, int)]

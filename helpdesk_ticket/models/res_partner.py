@@ -54,8 +54,8 @@ class ResPartner(models.Model):
         candidates = self.sudo().with_context(active_test=True).search(
             [("email_normalized", "=", normalized)], order="id"
         )
-        if not candidates:
-            return self.browse()
+        if len(candidates) <= 1:
+            return self.browse(candidates.ids)
         best = sorted(candidates, key=lambda p: (not p.user_ids, not p.parent_id, p.id))[0]
         return self.browse(best.id)
 
