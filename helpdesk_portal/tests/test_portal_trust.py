@@ -565,3 +565,73 @@ class TestRateLimitKeys(HelpdeskPortalCommon):
             Attempt._record_attempts([("track_ip", key)])
         self.assertTrue(Attempt._is_blocked([("track_ip", client_key("2001:db8:1:2:dead:beef::1"))]))
         self.assertFalse(Attempt._is_blocked([("track_ip", client_key("2001:db8:1:3::1"))]))
+
+
+@tagged("post_install", "-at_install")
+class TestWhoIsTheCustomer(HelpdeskPortalCommon):
+    """Issue 17: a ticket made by the public form (or by mail) for the address of an
+    internal user is a customer ticket: that person's messages are the customer's, unless
+    they are an agent of the ticket's department writing in the backend."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bill = new_test_user(
+            cls.env, login="hdportal_bill2", password="hdportal_bill2", groups="base.group_user",
+            name="Bill Accountant", email="bill.accountant@company.example",
+        )
+
+    def _bill_ticket(self):
+        self.authenticate(None, None)
+        self.post("/helpdesk/submit", {
+            "name": "Bill Accountant", "email": "Bill.Accountant@company.example",
+            "department_id": str(self.department_a.id), "subject": "My laptop is slow",
+            "description": "It takes ages to boot",
+        })
+        ticket = self.env["helpdesk.ticket"].search([("name", "=", "My laptop is slow")])
+        self.assertEqual(ticket.partner_id, self.bill.partner_id)
+        return ticket
+
+    def _post(self, ticket, author, message_type, body):
+        return ticket.message_post(
+            body=body, author_id=author.id, message_type=message_type, subtype_xmlid="mail.mt_comment",
+        )
+
+    def test_internal_user_as_customer(self):
+        ticket = self._bill_ticket()
+        # Bill answers by mail, and in the chatter while not an agent of the department
+        self._post(ticket, self.bill.partner_id, "email", "More details by mail")
+        self._post(ticket, self.bill.partner_id, "comment", "More details in the chatter")
+        self.assertFalse(ticket.date_first_response, "the customer's messages are no first response")
+        self.assertFalse(ticket.date_last_agent_message)
+        self.assertTrue(ticket.date_last_customer_message)
+        # an agent of the department answers: the first response
+        self._post(ticket, self.agent_a.partner_id, "comment", "Let us look at it")
+        self.assertTrue(ticket.date_first_response)
+
+    def test_department_agent_in_the_backend_is_an_agent(self):
+        ticket = self._bill_ticket()
+        self.bill.groups_id = [(4, self.env.ref("helpdesk_ticket.group_helpdesk_agent").id)]
+        # an agent, but of another department: still the customer here
+        self.department_b.member_ids = [(4, self.bill.id)]
+        self._post(ticket, self.bill.partner_id, "comment", "As the customer")
+        self.assertFalse(ticket.date_first_response)
+        # an agent of the ticket's department: by mail still the customer, in the backend an agent
+        self.department_a.member_ids = [(4, self.bill.id)]
+        self._post(ticket, self.bill.partner_id, "email", "Still as the customer, by mail")
+        self.assertFalse(ticket.date_first_response)
+        last_customer = ticket.date_last_customer_message
+        self._post(ticket, self.bill.partner_id, "comment", "As an agent of the department")
+        self.assertTrue(ticket.date_first_response)
+        self.assertTrue(ticket.date_last_agent_message)
+        self.assertEqual(ticket.date_last_customer_message, last_customer)
+
+    def test_internal_users_on_other_tickets_are_agents(self):
+        """Unchanged for everyone else: an internal user who is not the customer is an agent."""
+        ticket = self._create_ticket(name="Carla's printer")
+        self._post(ticket, self.bill.partner_id, "comment", "Bill comments on Carla's ticket")
+        self.assertTrue(ticket.date_first_response)
+        other = self._create_ticket(name="Carla again")
+        self._post(other, self.customer, "comment", "Carla writes")
+        self.assertFalse(other.date_first_response)
+        self.assertTrue(other.date_last_customer_message)

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, sql
+from odoo.tools import SQL, email_normalize, sql
 
 _logger = logging.getLogger(__name__)
 
@@ -865,9 +865,42 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _is_agent_message(self, message):
         """A message authored by an internal user is an agent's; anything else
-        (a customer, a guest, an unknown sender) is the customer's."""
-        author_users = message.author_id.sudo().user_ids
-        return bool(author_users) and not all(author_users.mapped("share"))
+        (a customer, a guest, an unknown sender) is the customer's.
+
+        Except on a ticket whose customer is that internal user (e.g. made by the public
+        form or by mail for their address): there their messages are the customer's
+        (no first response, no SLA clock stopped), unless they are an agent of the
+        ticket's department writing in the backend (a comment, not a mail)."""
+        author = message.author_id.sudo()
+        author_users = author.user_ids
+        if not author_users or all(author_users.mapped("share")):
+            return False
+        tickets = self.sudo()
+        if message.model == self._name and message.res_id:
+            tickets = tickets.browse(message.res_id)
+        own = tickets.filtered(lambda ticket: ticket._helpdesk_is_customer(author))
+        if not own:
+            return True
+        return message.message_type == "comment" and all(
+            ticket._helpdesk_is_department_agent(author_users) for ticket in own
+        )
+
+    def _helpdesk_is_customer(self, partner):
+        """Whether ``partner`` is this ticket's customer: its contact, or its address."""
+        self.ensure_one()
+        if self.partner_id == partner:
+            return True
+        email = email_normalize(self.partner_email or "")
+        return bool(email) and email == partner.email_normalized
+
+    def _helpdesk_is_department_agent(self, users):
+        """Whether one of ``users`` is an agent (member or manager) of this ticket's department."""
+        self.ensure_one()
+        department = self.department_id.sudo()
+        staff = department.member_ids | department.manager_id
+        return any(
+            user in staff and user._has_group("helpdesk_ticket.group_helpdesk_agent") for user in users.sudo()
+        )
 
     def _recompute_message_dates(self):
         """Rebuild first-response / last-message dates from the chatter history
