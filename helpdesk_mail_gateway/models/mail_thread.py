@@ -351,12 +351,18 @@ class MailThread(models.AbstractModel):
                 thread_id = ticket.id
                 message_dict.pop("parent_id", None)
         if thread_id:
-            ticket = Ticket.sudo().with_context(active_test=False).browse(thread_id)
+            ticket = answered = Ticket.sudo().with_context(active_test=False).browse(thread_id)
             seen = set()
             while ticket.merged_into_id and ticket.id not in seen:
                 seen.add(ticket.id)
                 ticket = ticket.merged_into_id
             thread_id = ticket.id
+            if ticket != answered and answered.commercial_partner_id != ticket.commercial_partner_id:
+                # merged across customers: the other customer's answer must not reach
+                # the kept ticket's customer (portal, notifications): agents only
+                _logger.info("Mail %s answers %s, merged into %s of another customer: kept as an internal note",
+                             message_dict.get("message_id"), answered.number, ticket.number)
+                message_dict["is_internal"] = True
             if (
                 ticket.closed
                 and not ticket._helpdesk_in_reopen_window()

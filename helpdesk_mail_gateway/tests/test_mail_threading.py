@@ -213,6 +213,19 @@ class TestMailThreading(MailGatewayCommon):
         result = self.process("48_reply_closed_ticket.eml", in_reply_to=merged_message.message_id, number=merged.number)
         self.assertEqual(result, target.id)
 
+    def test_reply_to_ticket_merged_into_another_customers_is_agents_only(self):
+        """Merged across customers: the other customer's later answer lands on the
+        kept ticket as an internal note, never on its customer's portal or mailbox."""
+        target, _message = self.make_reply_target(name="Target")
+        target.partner_id = self.other_customer
+        merged, merged_message = self.make_reply_target()
+        merged.write({"merged_into_id": target.id, "active": False})
+        result = self.process("48_reply_closed_ticket.eml", in_reply_to=merged_message.message_id, number=merged.number)
+        self.assertEqual(result, target.id)
+        answer = target.message_ids.filtered(lambda m: m.message_type == "email")[:1]
+        self.assertEqual(answer.subtype_id, self.env.ref("mail.mt_note"), "agents only")
+        self.assertNotIn(self.other_customer.id, answer.partner_ids.ids)
+
     def _age_closing(self, ticket, days):
         closed_on = fields.Datetime.now() - timedelta(days=days)
         # pending values (the closing date computed by action_close) first, or they
