@@ -208,11 +208,3 @@ class HelpdeskJobMixin(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining and not done:
             self._job_run_at(job, fields.Datetime.now() + self._job_wait_delay)
-
-    # ------------------------------------------------------------------
-    # TRANSITIONAL: the mail gateway's ``_notify_thread_by_email`` still wakes
-    # the mail scheduler with this name; remove once it calls _job_wake_cron.
-    # ------------------------------------------------------------------
-    @api.model
-    def _helpdesk_wake_cron(self, xmlid):
-        return self._job_wake_cron(xmlid)
