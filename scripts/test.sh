@@ -27,7 +27,7 @@ CONF="$WORK/odoo.conf"
 write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$WORK/data"
 ADDONS=${ADDONS:-$(repo_addons)}
 echo "== installing $ADDONS into $DB_NAME"
-if ! "$PYTHON" -m odoo -c "$CONF" -d "$DB_NAME" -i "$ADDONS" --stop-after-init --log-level=warn \
+if ! "${ODOO[@]}" -c "$CONF" -d "$DB_NAME" -i "$ADDONS" --stop-after-init --log-level=warn \
         > "$WORK/install.log" 2>&1; then
     tail -50 "$WORK/install.log"; die "installing the addons failed"
 fi

@@ -4,20 +4,14 @@ transaction is invisible to another connection) and removed at the end."""
 
 from datetime import timedelta
 
+from odoo import fields
+from odoo.tests.common import tagged
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.sql_db import db_connect
-from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.addons.helpdesk_ticket.tests.common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestAcknowledgementConcurrency(BaseCase):
-    def _cursor(self):
-        return db_connect(get_db_name()).cursor()
-
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
-
+class TestAcknowledgementConcurrency(CommittedCase):
     def _job(self, cr, **kwargs):
         return self._env(cr)["helpdesk.ticket"]._cron_send_acknowledgements(**kwargs)
 

@@ -1,8 +1,8 @@
 from odoo.tests import tagged
 
-from .common import MailGatewayCommon
+from odoo.addons.helpdesk_ticket.tests.common import activate_languages
 
-LANGS = ["th_TH", "fa_IR"]
+from .common import MailGatewayCommon
 
 
 @tagged("post_install", "-at_install")
@@ -13,11 +13,7 @@ class TestAcknowledgementLanguage(MailGatewayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for code in LANGS:
-            cls.env["res.lang"]._activate_lang(code)
-        cls.env["ir.module.module"].search(
-            [("name", "in", ["helpdesk_ticket", "helpdesk_mail_gateway"]), ("state", "=", "installed")]
-        )._update_translations(LANGS)
+        activate_languages(cls.env, ["helpdesk_ticket", "helpdesk_mail_gateway"])
         cls.thai = cls.env["res.partner"].create({
             "name": "สมศรี ทดสอบ", "email": "somsri@example.co.th", "lang": "th_TH",
         })

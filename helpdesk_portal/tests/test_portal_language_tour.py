@@ -2,9 +2,9 @@ import shutil
 
 from odoo.tests import new_test_user, tagged
 
-from .common import HelpdeskPortalCommon
+from odoo.addons.helpdesk_ticket.tests.common import activate_languages
 
-LANGS = ["th_TH", "fa_IR"]
+from .common import HelpdeskPortalCommon
 
 
 @tagged("post_install", "-at_install", "is_tour")
@@ -17,11 +17,7 @@ class TestPortalLanguageTour(HelpdeskPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for code in LANGS:
-            cls.env["res.lang"]._activate_lang(code)
-        cls.env["ir.module.module"].search(
-            [("name", "in", ["helpdesk_ticket", "helpdesk_portal"]), ("state", "=", "installed")]
-        )._update_translations(LANGS)
+        activate_languages(cls.env, ["helpdesk_ticket", "helpdesk_portal"])
         cls.customers = {}
         for code, name, email, subject, reply in (
             (

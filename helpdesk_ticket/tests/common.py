@@ -1,5 +1,30 @@
-from odoo import Command
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo import SUPERUSER_ID, Command, api
+from odoo.sql_db import db_connect
+from odoo.tests.common import BaseCase, TransactionCase, get_db_name, new_test_user
+
+#: the languages of the product's first users
+LANGS = ["th_TH", "fa_IR"]
+
+
+def activate_languages(env, modules, langs=LANGS):
+    """Activate ``langs`` and load the translations of the installed ``modules``
+    (their i18n/th.po and fa.po), as Settings > Languages does."""
+    for code in langs:
+        env["res.lang"]._activate_lang(code)
+    env["ir.module.module"].search([("name", "in", list(modules)), ("state", "=", "installed")])._update_translations(
+        list(langs)
+    )
+
+
+class CommittedCase(BaseCase):
+    """Tests that work in real, separate, committed transactions (two workers or a
+    worker and a cron at once): each ``_cursor()`` is a new connection."""
+
+    def _cursor(self):
+        return db_connect(get_db_name()).cursor()
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
 
 
 class HelpdeskCommon(TransactionCase):

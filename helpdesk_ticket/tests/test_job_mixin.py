@@ -5,24 +5,19 @@ another connection) and removed at the end."""
 
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.sql_db import db_connect
-from odoo.tests.common import BaseCase, TransactionCase, get_db_name, tagged
+from odoo.tests.common import TransactionCase, tagged
 from odoo.tools import mute_logger
+
+from .common import CommittedCase
 
 JOB = "assignment_notice_pending"
 CRON = "helpdesk_ticket.ir_cron_helpdesk_assignment_notice"
 
 
 @tagged("post_install", "-at_install")
-class TestJobMixinConcurrency(BaseCase):
-    def _cursor(self):
-        return db_connect(get_db_name()).cursor()
-
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
-
+class TestJobMixinConcurrency(CommittedCase):
     def _job(self, cr, **kwargs):
         return self._env(cr)["helpdesk.ticket"]._cron_send_assignment_notices(**kwargs)
 

@@ -1,8 +1,6 @@
 from odoo.tests import tagged
 
-from .common import HelpdeskCommon
-
-LANGS = ["th_TH", "fa_IR"]
+from .common import HelpdeskCommon, activate_languages
 
 
 @tagged("post_install", "-at_install")
@@ -13,11 +11,7 @@ class TestStageTemplateLanguage(HelpdeskCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for code in LANGS:
-            cls.env["res.lang"]._activate_lang(code)
-        cls.env["ir.module.module"].search(
-            [("name", "=", "helpdesk_ticket"), ("state", "=", "installed")]
-        )._update_translations(LANGS)
+        activate_languages(cls.env, ["helpdesk_ticket"])
         cls.template = cls.env.ref("helpdesk_ticket.mail_template_ticket_resolved")
         cls.stage_resolved.mail_template_id = cls.template
 
