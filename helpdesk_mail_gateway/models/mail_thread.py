@@ -168,16 +168,13 @@ class MailThread(models.AbstractModel):
                     )
                     return False
                 result = super().message_process(
-                    model, raw, custom_values=custom_values,
-                    save_original=save_original or bool(defects) or forced,
+                    model, raw, custom_values=custom_values, save_original=save_original,
                     strip_attachments=strip_attachments, thread_id=thread_id,
                 )
-                if defects and isinstance(result, int) and result:
-                    self.env[HELPDESK_MODEL].browse(result).exists()._message_log(body=self.env._(
-                        "The mail %(message_id)s was malformed (%(defects)s): it was read as well as "
-                        "possible and the original is attached to its message.",
-                        message_id=message_id, defects=", ".join(defects),
-                    ))
+                if (defects or forced) and isinstance(result, int) and result:
+                    self._helpdesk_keep_original(
+                        self.env[HELPDESK_MODEL].browse(result).exists(), original, message_id, defects,
+                    )
                 return result
         except Exception as error:
             if forced or is_transient_database_error(error):
@@ -190,6 +187,32 @@ class MailThread(models.AbstractModel):
                 original, str(error) or type(error).__name__, message_id=message_id if message_id != "?" else None,
             )
             return False
+
+    @api.model
+    def _helpdesk_keep_original(self, ticket, raw, message_id, defects):
+        """Keep the mail as received (``raw``) on ``ticket`` for the agents, in an
+        internal note naming its defects: not on the customer's message, so that no
+        notification nor the portal ever carries the sender's raw content (an
+        attached .eml is rendered by mail clients, scripts and all)."""
+        if not ticket:
+            return
+        attachment = self.env["ir.attachment"].sudo().create({
+            "name": "original-mail.eml",
+            "raw": raw,
+            "mimetype": "message/rfc822",
+            "res_model": HELPDESK_MODEL,
+            "res_id": ticket.id,
+        })
+        if defects:
+            body = self.env._(
+                "The mail %(message_id)s was malformed (%(defects)s): it was read as well as possible; "
+                "the original is attached to this note.",
+                message_id=message_id, defects=", ".join(defects),
+            )
+        else:
+            body = self.env._("The original of the mail %(message_id)s is attached to this note.",
+                              message_id=message_id)
+        ticket._message_log(body=body, attachment_ids=attachment.ids)
 
     @api.model
     def _helpdesk_prepare_message(self, message, message_id, forced=False):
