@@ -18,10 +18,7 @@ class TestAcknowledgementConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
         self.started = fields.Datetime.now()
-        with self._cursor() as cr:
-            # tickets already waiting in the database (demo data) are handled first
-            while self._job(cr):
-                cr.commit()
+        self._drain()
         with self._cursor() as cr:
             env = self._env(cr)
             partners = env["res.partner"].create([

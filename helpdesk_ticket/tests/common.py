@@ -26,6 +26,17 @@ class CommittedCase(BaseCase):
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
 
+    def _job(self, cr, **kwargs):
+        """One run of the job under test, in ``cr``: the number of items it did."""
+        raise NotImplementedError
+
+    def _drain(self):
+        """Run the job until the work already waiting in the database (demo data)
+        is done, each run committed as a cron worker would."""
+        with self._cursor() as cr:
+            while self._job(cr):
+                cr.commit()
+
 
 class HelpdeskCommon(TransactionCase):
     """Departments, agents, a manager and customers shared by the helpdesk tests."""

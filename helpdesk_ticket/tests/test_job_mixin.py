@@ -24,10 +24,7 @@ class TestJobMixinConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
         self.started = fields.Datetime.now()
-        with self._cursor() as cr:
-            # notices already waiting in the database (demo data) are sent first
-            while self._job(cr):
-                cr.commit()
+        self._drain()
         with self._cursor() as cr:
             env = self._env(cr)
             agent = env.ref("base.user_admin")
