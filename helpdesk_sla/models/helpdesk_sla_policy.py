@@ -13,6 +13,7 @@ TARGET_FIELDS = [
 
 class HelpdeskSlaPolicy(models.Model):
     _name = "helpdesk.sla.policy"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk SLA Policy"
     _order = "sequence, id"
 
@@ -133,20 +134,8 @@ class HelpdeskSlaPolicy(models.Model):
         per worker, cleared when a policy is created, changed or deleted."""
         return tuple(self.sudo().with_context(active_test=True).search([("company_id", "in", list(company_ids))]).ids)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        policies = super().create(vals_list)
-        self.env.registry.clear_cache()  # _sla_policy_ids
-        return policies
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()  # _sla_policy_ids
-        return res
-
     def write(self, vals):
         res = super().write(vals)
-        self.env.registry.clear_cache()  # _sla_policy_ids
         if {"first_response_hours", "next_response_hours", "resolution_hours", "warning_percent"} & vals.keys():
             # targets of open lines follow the policy
             self.env["helpdesk.ticket.sla"].sudo().search(

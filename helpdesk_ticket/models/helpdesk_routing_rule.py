@@ -38,6 +38,7 @@ def fold_text(text):
 
 class HelpdeskRoutingRule(models.Model):
     _name = "helpdesk.routing.rule"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Routing Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -178,22 +179,6 @@ class HelpdeskRoutingRule(models.Model):
         return tuple(self.sudo().with_context(active_test=True).search(
             [("company_id", "in", [False, company_id])], order="sequence, id"
         ).ids)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()  # _rule_ids_for_company
-        return rules
-
-    def write(self, vals):
-        res = super().write(vals)
-        self.env.registry.clear_cache()  # _rule_ids_for_company
-        return res
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()  # _rule_ids_for_company
-        return res
 
     def _evaluate(self, data):
         """Run the rules of ``self`` (ordered) over ``data``.

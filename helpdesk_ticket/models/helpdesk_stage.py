@@ -3,6 +3,7 @@ from odoo import api, fields, models, tools
 
 class HelpdeskStage(models.Model):
     _name = "helpdesk.stage"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Ticket Stage"
     _order = "sequence, id"
 
@@ -55,19 +56,3 @@ class HelpdeskStage(models.Model):
             order="sequence, id",
             limit=1,
         ).id
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        stages = super().create(vals_list)
-        self.env.registry.clear_cache()  # _first_open_stage_id
-        return stages
-
-    def write(self, vals):
-        res = super().write(vals)
-        self.env.registry.clear_cache()  # _first_open_stage_id
-        return res
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()  # _first_open_stage_id
-        return res
