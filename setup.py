@@ -13,6 +13,12 @@ ADDONS = sorted(
     if os.path.isfile(os.path.join(HERE, name, "__manifest__.py"))
 )
 
+GATEWAY_REQUIRES = [
+    "odoo-addon-mail-gateway==18.0.*",
+    "odoo-addon-mail-gateway-whatsapp==18.0.*",
+    "odoo-addon-mail-gateway-telegram==18.0.*",
+    "odoo-addon-mail-gateway-instagram==18.0.*",
+]
 
 
 def _package_data(addon):
@@ -59,5 +65,10 @@ setup(
         "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)",
         "Programming Language :: Python :: 3",
     ],
-    extras_require={"test": [line for line in open(os.path.join(HERE, "requirements-test.txt")) if line[0].isalnum()]},
+    extras_require={
+        "test": [line for line in open(os.path.join(HERE, "requirements-test.txt")) if line[0].isalnum()],
+        # OCA's messaging gateway and connectors (AGPL-3): needed by helpdesk_gateway and
+        # mail_gateway_line only; the core addons never depend on them
+        "gateway": GATEWAY_REQUIRES,
+    },
 )

@@ -16,14 +16,11 @@ check_odoo() {
     [ "$version" = "18.0" ] || die "Odoo $version found, Odoo 18.0 is required."
 }
 
-# Odoo's own addons folders (explicit --addons-path replaces Odoo's default).
+# Odoo's own addons folders (explicit --addons-path replaces Odoo's default), then every other
+# odoo/addons folder on sys.path holding addons installed with pip (OCA's mail_gateway and its
+# connectors from requirements-test.txt): see scripts/addons_dirs.py.
 odoo_addons_dirs() {
-    "$PYTHON" - <<'PY'
-import os, odoo
-root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
-paths = [os.path.join(root, "addons"), os.path.join(os.path.dirname(os.path.abspath(odoo.__file__)), "addons")]
-print(",".join(p for p in paths if os.path.isdir(p)))
-PY
+    "$PYTHON" "$REPO_DIR/scripts/addons_dirs.py" "$REPO_DIR"
 }
 
 # Addons of this repository, in dependency-friendly order (helpdesk_ticket first).

@@ -63,12 +63,11 @@ def repo_addons():
 
 
 def odoo_addons_path():
-    """Odoo's own addons folders and this repository (explicit, like scripts/common.sh)."""
-    import odoo  # noqa: PLC0415 - only needed when a server is configured
+    """Odoo's own addons folders, pip-installed addons (OCA's mail_gateway...) and this
+    repository (explicit, like scripts/common.sh: scripts/addons_dirs.py)."""
+    from addons_dirs import odoo_addons_dirs  # noqa: PLC0415 - imports odoo
 
-    package = Path(odoo.__file__).resolve().parent
-    paths = [package.parent / "addons", package / "addons"]
-    return ",".join(str(p) for p in paths if p.is_dir()) + f",{REPO_DIR}"
+    return ",".join(odoo_addons_dirs(exclude=[REPO_DIR])) + f",{REPO_DIR}"
 
 
 def _chown_for_postgres(path):
