@@ -22,6 +22,7 @@
         "views/helpdesk_tag_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/helpdesk_ticket_link_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/helpdesk_routing_rule_views.xml",

@@ -82,6 +82,8 @@ class HelpdeskDepartment(models.Model):
         "a later reply opens a new ticket linked to the old one.",
     )
     ticket_ids = fields.One2many("helpdesk.ticket", "department_id", string="Tickets")
+    # custom fields of the department's tickets (values: helpdesk.ticket.ticket_properties)
+    ticket_properties_definition = fields.PropertiesDefinition("Ticket Custom Fields")
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     urgent_ticket_count = fields.Integer(compute="_compute_ticket_counts")

@@ -114,6 +114,10 @@ class HelpdeskTicket(models.Model):
     merged_into_id = fields.Many2one(
         "helpdesk.ticket", string="Merged Into", index="btree_not_null", copy=False, readonly=True
     )
+    # custom fields defined per department (like project tasks' properties)
+    ticket_properties = fields.Properties(
+        "Custom Fields", definition="department_id.ticket_properties_definition", copy=True,
+    )
 
     date_assigned = fields.Datetime(
         "Assigned on", compute="_compute_date_assigned", store=True, readonly=True, copy=False
@@ -449,6 +453,15 @@ class HelpdeskTicket(models.Model):
         first-response clock."""
         self.ensure_one()
         return ""
+
+    def _customer_expectations(self):
+        """When the customer may expect answers, for the pages shown to them (the portal
+        ticket page), without internal names: a list of dicts ``{"target":
+        "first_response" | "resolution", "deadline": datetime (UTC) or False,
+        "paused": bool}``, empty when nothing is promised. The SLA addon answers from
+        the ticket's running clocks."""
+        self.ensure_one()
+        return []
 
     def _helpdesk_resume_after_customer_reply(self):
         """A customer answered: a closed ticket (within the reopen window) is reopened and a

@@ -12,3 +12,5 @@ from . import test_mail_template_language
 from . import test_demo_languages
 from . import test_job_mixin
 from . import test_lifecycle_hooks
+from . import test_ticket_properties
+from . import test_linked_tickets
