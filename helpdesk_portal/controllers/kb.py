@@ -14,6 +14,17 @@ FORMS = {"portal", "public"}
 VISITOR_SESSION_KEY = "helpdesk_kb_visitor"
 
 
+def _suggest_readonly(controller):
+    """Suggestions are read on the replica unless they come from a ticket form (``form``
+    is ``portal`` or ``public``): then the "suggestion shown" deflection event is written,
+    on the primary."""
+    try:
+        params = request.get_json_data().get("params") or {}
+    except ValueError:
+        return True  # not JSON: Odoo answers the error, nothing is written
+    return not (isinstance(params, dict) and params.get("form") in FORMS)
+
+
 class HelpdeskKnowledgeBase(http.Controller):
     """Knowledge base pages (/helpdesk/kb), votes, and the suggestions shown while a
     customer types the subject of a new ticket (deflection).
@@ -71,7 +82,7 @@ class HelpdeskKnowledgeBase(http.Controller):
     # ------------------------------------------------------------------
     # Pages
     # ------------------------------------------------------------------
-    @http.route(["/helpdesk/kb"], type="http", auth="public", website=True, sitemap=True)
+    @http.route(["/helpdesk/kb"], type="http", auth="public", website=True, sitemap=True, readonly=True)
     @without_nul
     def helpdesk_kb(self, search=None, department=None, tag=None, **kw):
         Article = self._kb_articles()
@@ -106,6 +117,9 @@ class HelpdeskKnowledgeBase(http.Controller):
         }
         return request.render("helpdesk_portal.kb_index", values)
 
+    # read/write: each view counts (atomic UPDATE of view_count) and an article opened from
+    # a suggestion records a deflection event; on a read-only cursor the first write would
+    # make Odoo run the whole page again on the primary, so the page is served there
     @http.route(["/helpdesk/kb/<helpdesk_id:article_id>"], type="http", auth="public", website=True, sitemap=False)
     @without_nul
     def helpdesk_kb_article(self, article_id, fk=None, src=None, voted=None, **kw):
@@ -146,7 +160,7 @@ class HelpdeskKnowledgeBase(http.Controller):
     # ------------------------------------------------------------------
     # Deflection
     # ------------------------------------------------------------------
-    @http.route(["/helpdesk/kb/suggest"], type="json", auth="public", website=True)
+    @http.route(["/helpdesk/kb/suggest"], type="json", auth="public", website=True, readonly=_suggest_readonly)
     @without_nul
     def helpdesk_kb_suggest(self, subject=None, department_id=None, form_key=None, form=None, **kw):
         """Up to three published articles matching the subject being typed."""

@@ -68,6 +68,24 @@ def without_nul(route):
 
     return wrapper
 
+def readonly_on_get(controller):
+    """``readonly`` of a route serving a page on GET and a form on POST (Odoo 18 accepts a
+    callable, evaluated per request before the transaction is opened): the page is read
+    on a replica (``db_replica_host``), the form's POST writes on the primary."""
+    return request.httprequest.method in ("GET", "HEAD")
+
+
+# Read-only routes (Odoo 18, ``readonly=True``): their transaction is opened on the
+# replica when the server has ``db_replica_host``, else on the primary in a READ ONLY
+# transaction. A write there raises ReadOnlySqlTransaction and Odoo runs the whole request
+# again on the primary (odoo.http.Request._transactioning), so a read-only route must
+# write nothing: helpdesk_portal/tests/test_readonly_routes.py runs each of them on a
+# read-only cursor.
+# Routes that write stay read/write: the forms' POST (tickets, rate-limit attempts, the
+# mailed link of the status page), close/reopen/rate, the article page (view counter and
+# deflection events) and the votes.
+
+
 class HelpdeskCustomerPortal(CustomerPortal):
     _tickets_per_page = 20
 
@@ -328,7 +346,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # /my/tickets
     # ------------------------------------------------------------------
-    @http.route(["/my/tickets", "/my/tickets/page/<helpdesk_id:page>"], type="http", auth="user", website=True)
+    @http.route(["/my/tickets", "/my/tickets/page/<helpdesk_id:page>"], type="http", auth="user", website=True,
+                readonly=True)
     @without_nul
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, groupby=None, search=None, search_in="all", **kw):
         if search is not None and (not isinstance(search, str) or len(search) > SEARCH_MAX_LENGTH):
@@ -401,6 +420,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # /my/tickets/<id>
     # ------------------------------------------------------------------
     def _helpdesk_ticket_page_values(self, ticket_sudo, access_token, **kwargs):
+        # read-only route: tickets get their portal token at creation (field default) and
+        # their files theirs when attached (ir.attachment in this addon), so both calls
+        # below write nothing; a ticket or file older than that gets its token once, the
+        # request being run again on the primary by Odoo (ReadOnlySqlTransaction)
         ticket_sudo._portal_ensure_token()
         attachments = ticket_sudo._portal_attachments()
         attachments.generate_access_token()
@@ -428,7 +451,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         values["token"] = access_token or None
         return values
 
-    @http.route(["/my/tickets/<helpdesk_id:ticket_id>"], type="http", auth="public", website=True)
+    @http.route(["/my/tickets/<helpdesk_id:ticket_id>"], type="http", auth="public", website=True, readonly=True)
     @without_nul
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._helpdesk_check_ticket(ticket_id, access_token)
@@ -521,7 +544,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # /my/tickets/new (logged-in customers)
     # ------------------------------------------------------------------
-    @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
+    @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True,
+                readonly=readonly_on_get)
     @without_nul
     def portal_ticket_new(self, **post):
         values = self._prepare_portal_layout_values()
@@ -544,7 +568,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Public form /helpdesk/submit
     # ------------------------------------------------------------------
-    @http.route(["/helpdesk/submit"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    @http.route(["/helpdesk/submit"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True,
+                readonly=readonly_on_get)
     @without_nul
     def helpdesk_public_submit(self, **post):
         _ = request.env._
@@ -594,7 +619,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Guest tracking /helpdesk/track
     # ------------------------------------------------------------------
-    @http.route(["/helpdesk/track"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True)
+    @http.route(["/helpdesk/track"], type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=True,
+                readonly=readonly_on_get)
     @without_nul
     def helpdesk_track(self, number=None, email=None, **kw):
         """Guest status page. Number + email never open the ticket here: when they match,

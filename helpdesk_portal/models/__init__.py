@@ -3,3 +3,4 @@ from . import helpdesk_ticket
 from . import helpdesk_article
 from . import helpdesk_kb_event
 from . import ir_http
+from . import ir_attachment

@@ -7,3 +7,4 @@ from . import test_portal_followed
 from . import test_portal_language_tour
 from . import test_portal_hooks
 from . import test_portal_trust
+from . import test_readonly_routes
