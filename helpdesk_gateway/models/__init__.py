@@ -1,0 +1,5 @@
+from . import helpdesk_gateway_receipt
+from . import mail_gateway
+from . import mail_gateway_abstract
+from . import discuss_channel
+from . import helpdesk_ticket

@@ -1,0 +1,2 @@
+from . import test_gateway_webhooks
+from . import test_gateway_replies

@@ -1,0 +1,2 @@
+from . import helpdesk_gateway_link
+from . import mail_resend_message
