@@ -1,0 +1,21 @@
+{
+    "name": "Helpdesk Phone",
+    "summary": "Phone as a real channel: numbers in E.164, caller lookup, call log, phone tickets",
+    "version": "18.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "license": "LGPL-3",
+    "author": "Odoo Helpdesk",
+    "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
+    "depends": ["helpdesk_ticket", "phone_validation"],
+    "data": [
+        "security/helpdesk_phone_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_message_subtype_data.xml",
+        "views/helpdesk_phone_call_views.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/res_partner_views.xml",
+        "wizard/helpdesk_new_call_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,3 @@
+from . import helpdesk_phone_call
+from . import helpdesk_ticket
+from . import res_partner

@@ -1,0 +1,3 @@
+from . import test_phone_normalize
+from . import test_phone_call_log
+from . import test_phone_new_call
