@@ -29,6 +29,7 @@
         "web.assets_frontend": [
             "helpdesk_portal/static/src/scss/helpdesk_portal.scss",
             "helpdesk_portal/static/src/js/helpdesk_kb_suggestions.js",
+            "helpdesk_portal/static/src/js/helpdesk_ticket_properties.js",
         ],
         "web.assets_tests": [
             "helpdesk_portal/static/tests/tours/*.js",

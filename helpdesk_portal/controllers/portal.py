@@ -184,13 +184,22 @@ class HelpdeskCustomerPortal(CustomerPortal):
         if Ticket._portal_is_link_token(access_token):
             ticket_sudo = Ticket.sudo().browse(ticket_id).exists()
             if ticket_sudo and ticket_sudo._portal_check_link_token(access_token):
-                return ticket_sudo
+                return self._helpdesk_not_sub_ticket(ticket_sudo)
             # an expired link: a reader with access rights still reads the ticket
             access_token = None
         try:
-            return self._document_check_access("helpdesk.ticket", ticket_id, access_token)
+            ticket_sudo = self._document_check_access("helpdesk.ticket", ticket_id, access_token)
         except (AccessError, MissingError):
             return None
+        return self._helpdesk_not_sub_ticket(ticket_sudo)
+
+    def _helpdesk_not_sub_ticket(self, ticket_sudo):
+        """``ticket_sudo``, unless it is a sub-ticket (work handed to another department)
+        and the visitor is not an internal user: a customer never sees one, even with a
+        token (the record rules hide them as well)."""
+        if ticket_sudo.parent_id and not request.env.user._is_internal():
+            return None
+        return ticket_sudo
 
     def _helpdesk_denied(self, ticket_id, access_token=None):
         """Answer for a ticket the visitor may not see: nothing about the ticket is shown."""
@@ -321,11 +330,18 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 vals["type_id"] = ticket_type.id
             else:
                 errors["type_id"] = _("Please choose a valid type.")
+        if department:
+            # the chosen department's custom fields only (the form holds every department's)
+            properties = department._portal_read_properties(post, errors)
+            if properties:
+                vals["ticket_properties"] = properties
         return vals
 
     def _helpdesk_form_values(self, post, errors, **extra):
+        departments = self._helpdesk_published_departments()
         return {
-            "departments": self._helpdesk_published_departments(),
+            "departments": departments,
+            "properties_by_department": {department.id: department._portal_properties() for department in departments},
             "ticket_types": request.env["helpdesk.ticket.type"].sudo().search(
                 [("company_id", "in", [False] + self._helpdesk_form_companies().ids)]
             ),
@@ -436,6 +452,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "reopen_deadline": ticket_sudo._portal_reopen_deadline(),
             "can_rate": ticket_sudo._portal_can_rate(),
             "last_rating": ticket_sudo._portal_last_rating(),
+            "expectations": ticket_sudo._portal_expectations(self._helpdesk_visitor_partner(ticket_sudo)),
+            "custom_fields": ticket_sudo._portal_custom_fields(),
             "message": kwargs.get("message"),
             "error_message": kwargs.get("error_message"),
             "ticket_access_token": access_token,

@@ -60,6 +60,55 @@ class HelpdeskTicket(models.Model):
         return bool(self.closed and self.partner_id and not self._portal_last_rating())
 
     @api.model
+    def _portal_expectations(self, visitor_partner=None):
+        """What the ticket page promises the customer (``_customer_expectations``, the
+        SLA addon's clocks): ``[{"label", "when", "paused"}]`` with the date in the
+        visitor's time zone (else the ticket's customer's, else the department's
+        working hours'), never a policy name."""
+        self.ensure_one()
+        _ = self.env._
+        labels = {
+            "first_response": _("First answer expected"),
+            "resolution": _("Resolution expected"),
+        }
+        tz = (
+            (visitor_partner and visitor_partner.tz) or self.partner_id.tz
+            or self.department_id.resource_calendar_id.tz or "UTC"
+        )
+        result = []
+        for expectation in self._customer_expectations():
+            label = labels.get(expectation["target"])
+            if not label:
+                continue
+            when = ""
+            if expectation["deadline"] and not expectation["paused"]:
+                when = tools.format_datetime(self.env, expectation["deadline"], tz=tz, dt_format="medium")
+            result.append({"label": label, "when": when, "paused": expectation["paused"]})
+        return result
+
+    def _portal_custom_fields(self):
+        """``[(label, value as text)]`` of the custom fields customers fill in for the
+        ticket's department (the others are the agents'), those with a value."""
+        self.ensure_one()
+        if not self.department_id:
+            return []
+        values = self.sudo().ticket_properties or {}
+        lines = []
+        for prop in self.department_id._portal_properties():
+            value = values.get(prop["name"])
+            if value in (None, False, "") and prop["type"] != "boolean":
+                continue
+            if prop["type"] == "boolean":
+                value = self.env._("Yes") if value else self.env._("No")
+            elif prop["type"] == "selection":
+                value = dict(prop["selection"]).get(value, value)
+            elif prop["type"] == "datetime":
+                value = tools.format_datetime(self.env, value, tz=self.partner_id.tz or "UTC", dt_format="medium")
+            elif prop["type"] == "date":
+                value = tools.format_date(self.env, value)
+            lines.append((prop["string"], str(value)))
+        return lines
+
     def _portal_is_customer_message(self, message):
         """Whether ``message`` is part of the conversation shown to the customer: a
         comment or mail of a public subtype that was not hidden from the portal

@@ -161,6 +161,31 @@ class HelpdeskTicket(models.Model):
                               hours=line.policy_id.first_response_hours, deadline=deadline)
         return self.env._("by %(deadline)s", deadline=deadline)
 
+    def _customer_expectations(self):
+        """The first answer (until it is given) and the resolution (until the ticket is
+        closed), each from the earliest of the ticket's running clocks of that target;
+        paused while a clock is stopped (waiting on the customer). No policy name."""
+        self.ensure_one()
+        expectations = super()._customer_expectations()
+        ticket = self.sudo()
+        if ticket.closed:
+            return expectations
+        for target in ("first_response", "resolution"):
+            if target == "first_response" and ticket.date_first_response:
+                continue
+            lines = ticket.sla_ids.filtered(
+                lambda line: line.target == target and line.status in OPEN_STATUSES and line.deadline
+            )
+            if not lines:
+                continue
+            paused = any(line.status == "paused" for line in lines)
+            expectations.append({
+                "target": target,
+                "deadline": False if paused else min(lines.mapped("deadline")),
+                "paused": paused,
+            })
+        return expectations
+
     # ------------------------------------------------------------------
     # Pause log
     # ------------------------------------------------------------------

@@ -6,3 +6,4 @@ from . import test_sla_concurrency
 from . import test_sla_ui
 from . import test_sla_working_hours
 from . import test_sla_pause_log
+from . import test_sla_customer_expectations

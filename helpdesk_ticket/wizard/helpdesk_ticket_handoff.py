@@ -16,7 +16,8 @@ class HelpdeskTicketHandoff(models.TransientModel):
     )
     current_department_id = fields.Many2one(related="ticket_id.department_id")
     company_id = fields.Many2one(related="ticket_id.company_id")
-    name = fields.Char("Subject", required=True, compute="_compute_name", store=True, readonly=False)
+    name = fields.Char("Subject", required=True, compute="_compute_name", store=True, readonly=False,
+                       precompute=True)
     note = fields.Text("What is asked", required=True)
 
     @api.depends("ticket_id")
