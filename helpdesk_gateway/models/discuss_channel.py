@@ -112,7 +112,8 @@ class DiscussChannel(models.Model):
             if not partner:
                 partner = self.env["res.partner"].sudo().create({
                     "name": guest.name or self.name or self.gateway_channel_token,
-                    "lang": False,
+                    # the language the connector learnt from the app's profile (LINE), if any
+                    "lang": guest.lang or False,
                 })
             self.env["mail.guest.manage"].sudo().create(
                 {"guest_id": guest.id, "partner_id": partner.id}

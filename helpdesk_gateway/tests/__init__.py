@@ -1,2 +1,3 @@
 from . import test_gateway_webhooks
 from . import test_gateway_replies
+from . import test_gateway_line

@@ -1,0 +1,141 @@
+"""LINE end to end through the bridge (mail_gateway_line's API base URLs point to a
+loopback server standing in for LINE): a chat becomes a ticket with the user's profile
+name and language, an image sent by the user is downloaded into the chatter, the agent's
+reply is pushed as LINE documents it, a LINE outage marks the message failed with
+LINE's reason and the resend delivers it."""
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from markupsafe import Markup
+
+from odoo.tests import tagged
+
+from .common import GatewayCommon
+from .test_gateway_webhooks import PNG
+
+LINE_USER = "U4af4980629" + "0" * 22
+CHANNEL_SECRET = "line-channel-secret"
+
+
+@tagged("post_install", "-at_install")
+class TestGatewayLine(GatewayCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.line = cls.env["mail.gateway"]
+        if "line" in dict(cls.env["mail.gateway"]._fields["gateway_type"].selection):
+            cls.line = cls.env["mail.gateway"].create({
+                "name": "Support LINE OA", "gateway_type": "line", "token": "line-channel-access-token",
+                "webhook_key": "line-hd-test", "webhook_secret": CHANNEL_SECRET,
+                "integrated_webhook_state": "integrated", "helpdesk_department_id": cls.department_a.id,
+                "line_api_url": cls.stub.url, "line_api_data_url": cls.stub.url,
+            })
+        cls.env["res.lang"]._activate_lang("th_TH")
+
+    def setUp(self):
+        super().setUp()
+        self.require(self.line)
+        self.stub.requests.clear()
+        self.stub.status = 200
+        self.stub.reply = {"displayName": "น้องนก", "language": "th", "userId": LINE_USER,
+                           "sentMessages": [{"id": "461230966842064897", "quoteToken": "q"}]}
+
+    def line_event(self, message):
+        self._counter_line = getattr(self, "_counter_line", 0) + 1
+        return {"type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+                "webhookEventId": f"01H810YECXQQZ37VAXPF6H9E{self._next_id()}",
+                "deliveryContext": {"isRedelivery": False},
+                "source": {"type": "user", "userId": LINE_USER}, "replyToken": "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA",
+                "message": {"quoteToken": "q", **message}}
+
+    def post_line(self, events, secret=CHANNEL_SECRET):
+        raw = json.dumps({"destination": "U" + "1" * 32, "events": events}).encode()
+        headers = {}
+        if secret:
+            digest = hmac.new(secret.encode(), raw, hashlib.sha256).digest()
+            headers["X-Line-Signature"] = base64.b64encode(digest).decode()
+        return self.post_update(self.line, raw, headers)
+
+    def test_line_conversation(self):
+        text = self.line_event({"type": "text", "id": str(self._next_id()), "text": "สั่งของไปแล้วยังไม่ได้รับค่ะ"})
+        self.assertEqual(self.post_line([text]).status_code, 200)
+        ticket = self.tickets_of(self.line, LINE_USER)
+        self.assertEqual(ticket.channel, "line")
+        self.assertEqual(ticket.partner_id.name, "น้องนก", "the LINE profile name")
+        self.assertEqual(ticket.partner_id.lang, "th_TH", "the LINE profile language")
+        self.assertEqual(self.stub.requests[0]["path"], f"/v2/bot/profile/{LINE_USER}")
+
+        # an image: downloaded from the data endpoint into the ticket's chatter
+        image_id = str(self._next_id())
+        self.stub.files[f"/v2/bot/message/{image_id}/content"] = (PNG, "image/png")
+        self.assertEqual(self.post_line([self.line_event({
+            "type": "image", "id": image_id, "contentProvider": {"type": "line"}})]).status_code, 200)
+        self.assertEqual(self.tickets_of(self.line, LINE_USER), ticket)
+        image_message = self.customer_messages(ticket)[-1]
+        self.assertEqual(image_message.attachment_ids.raw, PNG)
+
+        # a bad signature: 403, nothing created
+        count = len(ticket.message_ids)
+        refused = self.post_line([self.line_event({"type": "text", "id": "1", "text": "forged"})], secret="x")
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(len(ticket.message_ids), count)
+
+        # the acknowledgement (in Thai when translated) and the agent's reply are pushed
+        self.env["helpdesk.ticket"]._cron_gateway_acknowledge()
+        reply = ticket.with_user(self.agent_a).message_post(
+            body=Markup("<p>We found your parcel</p>"), message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.stub.requests.clear()
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        pushes = [r for r in self.stub.requests if r["path"] == "/v2/bot/message/push"]
+        self.assertEqual(len(pushes), 2, "acknowledgement and reply")
+        push = pushes[-1]
+        self.assertEqual(push["method"], "POST")
+        self.assertEqual(push["headers"]["Authorization"], "Bearer line-channel-access-token")
+        self.assertTrue(push["headers"].get("X-Line-Retry-Key"))
+        self.assertEqual(json.loads(push["body"]),
+                         {"to": LINE_USER, "messages": [{"type": "text", "text": "We found your parcel"}]})
+        ack = json.loads(pushes[0]["body"])["messages"][0]["text"]
+        self.assertIn(ticket.number, ack)
+        notification = reply.notification_ids.filtered(lambda n: n.notification_type == "gateway")
+        self.assertEqual(notification.notification_status, "sent")
+        self.assertEqual(notification.gateway_message_id, "461230966842064897")
+        # the Discuss conversation shows the reply too, linked to the ticket's message
+        chat = self.chat_of(self.line, LINE_USER)
+        self.assertTrue(chat.message_ids.filtered(lambda m: m.gateway_message_id == reply))
+
+        # an internal note: no request at all
+        self.stub.requests.clear()
+        ticket.with_user(self.agent_a).message_post(
+            body="Courier is slow", message_type="comment", subtype_xmlid="mail.mt_note")
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        self.assertFalse(self.stub.requests)
+
+        # LINE down: failed with LINE's reason, kept; resent once LINE is back
+        self.stub.status = 500
+        self.stub.reply = {"message": "The system is temporarily unavailable"}
+        down = ticket.with_user(self.agent_a).message_post(
+            body="Delivery tomorrow", message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        failed = down.notification_ids.filtered(lambda n: n.notification_type == "gateway")
+        self.assertEqual(failed.notification_status, "exception")
+        self.assertIn("temporarily unavailable", failed.failure_reason)
+        self.stub.status = 200
+        self.stub.reply = {"sentMessages": [{"id": "461230966842064999"}]}
+        wizard = self.env["mail.resend.message"].with_user(self.agent_a).with_context(
+            mail_message_to_resend=down.id).create({})
+        wizard.resend_mail_action()
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        self.assertEqual(failed.notification_status, "sent")
+        self.assertEqual(json.loads(self.stub.requests[-1]["body"])["messages"][0]["text"], "Delivery tomorrow")
+
+    def test_line_duplicate_event_gives_one_message(self):
+        event = self.line_event({"type": "text", "id": str(self._next_id()), "text": "hello twice"})
+        self.assertEqual(self.post_line([event]).status_code, 200)
+        event["deliveryContext"]["isRedelivery"] = True
+        self.assertEqual(self.post_line([event]).status_code, 200)
+        ticket = self.tickets_of(self.line, LINE_USER)
+        self.assertEqual(len(self.customer_messages(ticket).filtered(lambda m: "hello twice" in m.body)), 1)
