@@ -1,0 +1,1 @@
+from . import mail_gateway, mail_gateway_line, mail_notification

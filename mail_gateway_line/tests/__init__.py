@@ -1,0 +1,1 @@
+from . import test_line_send, test_line_webhook
