@@ -3,3 +3,4 @@ from . import mail_gateway
 from . import mail_gateway_abstract
 from . import discuss_channel
 from . import helpdesk_ticket
+from . import helpdesk_routing_rule

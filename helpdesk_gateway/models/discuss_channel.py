@@ -1,13 +1,12 @@
 """A chat of a messaging app (a Discuss channel of OCA's mail_gateway) feeds the helpdesk:
 the customer's messages go to the chat's open ticket, or make one."""
-from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.tools import SQL, html2plaintext
 
+from ..channels import GATEWAY_CHANNELS
+
 SUBJECT_MAX_LENGTH = 120
-#: ``channel`` of the tickets of each app (helpdesk.ticket selection); other apps: chat
-GATEWAY_CHANNELS = ("whatsapp", "telegram", "instagram", "line")
 
 
 class DiscussChannel(models.Model):
@@ -162,7 +161,7 @@ class DiscussChannel(models.Model):
         values = {
             "name": subject,
             "description": message.body,
-            "channel": gateway.gateway_type if gateway.gateway_type in GATEWAY_CHANNELS else "chat",
+            "channel": gateway.gateway_type if gateway.gateway_type in dict(GATEWAY_CHANNELS) else "chat",
             "department_id": department.id,
             "company_id": department.company_id.id or gateway.company_id.id or self.env.company.id,
             "gateway_channel_id": self.id,

@@ -8,6 +8,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from ..channels import GATEWAY_CHANNELS, channels_ondelete
+
 _logger = logging.getLogger(__name__)
 
 #: tickets handled per transaction of each job
@@ -18,16 +20,7 @@ GATEWAY_OUTBOX_BATCH_SIZE = 20
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
-    channel = fields.Selection(
-        selection_add=[
-            ("whatsapp", "WhatsApp"),
-            ("telegram", "Telegram"),
-            ("instagram", "Instagram"),
-            ("line", "LINE"),
-        ],
-        ondelete={"whatsapp": "set default", "telegram": "set default", "instagram": "set default",
-                  "line": "set default"},
-    )
+    channel = fields.Selection(selection_add=GATEWAY_CHANNELS, ondelete=channels_ondelete("set default"))
     gateway_channel_id = fields.Many2one(
         "discuss.channel", string="Chat", readonly=True, copy=False, index="btree_not_null",
         ondelete="set null", help="Conversation of the messaging app this ticket came from.",

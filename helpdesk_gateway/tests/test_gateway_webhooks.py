@@ -39,6 +39,15 @@ class TestGatewayIntake(GatewayCommon):
         chat_message = self.chat_of(self.telegram, 700001).message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(chat_message.gateway_message_id, messages)
 
+    def test_routing_rule_on_the_app_channel(self):
+        """The ordinary create path: a routing rule of the app's channel applies."""
+        self.require(self.telegram)
+        self.env["helpdesk.routing.rule"].create({
+            "name": "Telegram is urgent", "channel": "telegram", "set_priority": "3", "sequence": 1,
+        })
+        self.post_telegram(self.telegram_update(700008, "Anything"))
+        self.assertEqual(self.tickets_of(self.telegram, 700008).priority, "3")
+
     def test_telegram_next_messages_go_to_the_open_ticket(self):
         self.require(self.telegram)
         self.post_telegram(self.telegram_update(700002, "First"))
