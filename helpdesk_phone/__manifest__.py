@@ -17,5 +17,8 @@
         "wizard/helpdesk_new_call_views.xml",
         "views/menus.xml",
     ],
+    "demo": [
+        "demo/helpdesk_phone_demo.xml",
+    ],
     "installable": True,
 }

@@ -65,6 +65,17 @@ class TestPhoneNewCall(PhoneCommon):
         self.assertEqual(ticket.call_ids.direction, "in")
         self.assertFalse(ticket.date_first_response, "an incoming call is not a response")
 
+    def test_new_call_url_number_forms(self):
+        """What the web client hands over from ?number=: a tel: URI as written, a
+        digits-only value as a JSON number (leading 0 or + lost)."""
+        for value in ("tel:+66-81-234-5678", "tel:0812345678;phone-context=+66", 812345678, 66812345678,
+                      "081-234-5678", "+66 81 234 5678"):
+            with self.subTest(value=value):
+                page = self._open_page(value)
+                self.assertEqual(page.number_e164, "+66812345678")
+                self.assertEqual(page.partner_id, self.customer)
+        self.assertEqual(self._open_page("tel:+66-81-234-5678").number, "+66-81-234-5678")
+
     def test_new_call_several_contacts(self):
         colleague = self.customer_colleague
         colleague.phone = "+66 81 234 5678"
@@ -117,6 +128,8 @@ class TestPhoneNewCall(PhoneCommon):
                 page.read(["number", "number_invalid", "caller_ids", "open_ticket_ids"])
         action = self.env.ref("helpdesk_phone.helpdesk_new_call_action")
         action.with_user(self.agent_a).with_context(params={"number": ["a", "list"]}).run()
+        action.with_user(self.agent_a).with_context(params={"number": {"a": 1}}).run()
+        action.with_user(self.agent_a).with_context(params={"number": 1e300}).run()
         action.with_user(self.agent_a).run()
 
     def test_new_call_refused_to_non_agents(self):

@@ -46,6 +46,13 @@ class HelpdeskNewCall(models.TransientModel):
     notes = fields.Text("Notes")
 
     @api.depends("number")
+    def _compute_display_name(self):
+        for call in self:
+            call.display_name = (
+                self.env._("Call from %(number)s", number=call.number) if call.number else self.env._("New Call")
+            )
+
+    @api.depends("number")
     def _compute_number_e164(self):
         country = self.env.company.country_id
         for call in self:
@@ -96,11 +103,28 @@ class HelpdeskNewCall(models.TransientModel):
     # Opening the page (menu, or a PBX with ?number=)
     # ------------------------------------------------------------------
     @api.model
+    def _number_from_url(self, value):
+        """The number of a ``?number=`` URL parameter. The web client turns a
+        digits-only value into a JSON number (``0812345678`` arrives as
+        ``812345678``, ``+66812345678`` as ``66812345678``): still read as the
+        national significant number, or retried with ``+`` (phone_validation), but
+        links should carry an RFC 3966 ``tel:`` URI, which arrives as written."""
+        if isinstance(value, bool) or value is None:
+            return False
+        if isinstance(value, (int, float)):
+            value = str(int(value))
+        if not isinstance(value, str):
+            return False
+        value = value.strip()
+        if value[:4].lower() == "tel:":
+            value = value[4:].split(";", 1)[0].strip()
+        return value[:64] or False
+
+    @api.model
     def _action_open(self, number=None):
         """A new call page for ``number`` (from the URL of a PBX or softphone, or
         empty from the menu)."""
-        number = number if isinstance(number, str) else False
-        page = self.create({"number": (number or "").strip()[:64] or False})
+        page = self.create({"number": self._number_from_url(number)})
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("New Call"),
