@@ -42,6 +42,7 @@
         "demo/helpdesk_article_demo.xml",
         "demo/helpdesk_routing_rule_demo.xml",
         "demo/helpdesk_thai_persian_demo.xml",
+        "demo/helpdesk_ticket_link_demo.xml",
     ],
     "application": True,
     "installable": True,

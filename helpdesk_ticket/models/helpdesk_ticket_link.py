@@ -35,11 +35,11 @@ class HelpdeskTicket(models.Model):
     )
     child_count = fields.Integer("Sub-ticket Count", compute="_compute_link_counts", groups=AGENT_GROUP)
     is_problem = fields.Boolean(
-        "Problem", copy=False, tracking=True, groups=AGENT_GROUP,
+        "Is a Problem", copy=False, tracking=True, groups=AGENT_GROUP,
         help="One cause behind the incidents of several customers: solving it solves its incidents.",
     )
     problem_id = fields.Many2one(
-        "helpdesk.ticket", string="Problem", index="btree_not_null", copy=False, tracking=True,
+        "helpdesk.ticket", string="Incident of", index="btree_not_null", copy=False, tracking=True,
         ondelete="set null", domain="[('is_problem', '=', True), ('id', '!=', id)]", groups=AGENT_GROUP,
         help="The problem causing this incident: its resolution is posted here when it is solved.",
     )
