@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.helpdesk_ticket.tests.lifecycle_common import CustomerMessageChannelCase
+
 from .common import GatewayCommon
 
 PNG = base64.b64decode(
@@ -215,3 +217,19 @@ class TestGatewaySecurity(GatewayCommon):
             self.env["helpdesk.gateway.link"].with_user(portal_b).create({
                 "ticket_id": ticket.id, "partner_id": self.other_customer.id,
             }).action_link()
+
+
+@tagged("post_install", "-at_install")
+class TestGatewayCustomerMessage(GatewayCommon, CustomerMessageChannelCase):
+    """A message in the app reaches its ticket through ``_on_customer_message``, like a
+    message of every other channel (the checks shared by the channels)."""
+
+    def _channel_ticket(self):
+        self.require(self.telegram)
+        self.chat_id = self._next_id()
+        self.post_telegram(self.telegram_update(self.chat_id, "My TV shows no picture"))
+        return self.tickets_of(self.telegram, self.chat_id)
+
+    def _customer_writes(self, ticket, text):
+        self.post_telegram(self.telegram_update(self.chat_id, text))
+        return self.customer_messages(ticket)[-1]
