@@ -26,7 +26,8 @@ class ResPartner(models.Model):
     @api.depends("phone", "mobile", "country_id")
     def _compute_helpdesk_phone_invalid(self):
         for partner in self:
-            country = partner.country_id or partner.company_id.country_id or self.env.company.country_id
+            # the country Odoo's phone_sanitized reads the contact's numbers in
+            country = partner.country_id or self.env.company.country_id
             partner.helpdesk_phone_invalid = any(
                 number and not hd_phone.normalize_phone(number, country.code)
                 for number in (partner.phone, partner.mobile)
