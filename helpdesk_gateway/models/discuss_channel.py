@@ -54,6 +54,7 @@ class DiscussChannel(models.Model):
         self.ensure_one()
         sender = self._helpdesk_gateway_sender(message)
         if not sender:
+            self._helpdesk_gateway_agent_reply(message)
             return
         channel = self.sudo()
         partner = channel._helpdesk_gateway_customer(message, sender)
@@ -76,6 +77,21 @@ class DiscussChannel(models.Model):
         elif partner and not ticket.partner_id:
             ticket.partner_id = partner
         channel._helpdesk_gateway_copy_to_ticket(message, ticket, partner)
+
+    def _helpdesk_gateway_agent_reply(self, message):
+        """An agent answered in the chat itself (Discuss; OCA sends it to the app): like
+        a live chat operator's message, it is the agent's message of the chat's open
+        ticket (first response, last agent message), without a copy on the ticket."""
+        if message.message_type != "comment" or message.gateway_message_id:
+            return
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        if not Ticket._is_public_message(message) or not message.author_id:
+            return
+        if message.author_id == self.sudo().gateway_id.webhook_user_id.partner_id:
+            return
+        ticket = self.sudo()._helpdesk_gateway_current_ticket()
+        if ticket and not ticket.closed and Ticket._is_agent_message(message):
+            ticket._on_agent_message(message)
 
     def _helpdesk_gateway_current_ticket(self):
         """The chat's latest ticket (the one it was merged into, if merged), or nothing."""

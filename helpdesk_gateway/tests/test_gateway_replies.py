@@ -111,3 +111,15 @@ class TestGatewayReplies(GatewayCommon):
         self.assertEqual(self.customer_messages(ticket)[-1].author_id, self.customer)
         ticket.invalidate_recordset()
         self.assertIn(email_ticket, ticket.partner_ticket_ids)
+
+    def test_agent_answer_in_discuss_is_the_tickets_agent_message(self):
+        ticket = self._instagram_ticket("IGSID-7006")
+        chat = ticket.gateway_channel_id
+        self.assertFalse(ticket.date_first_response)
+        # the agent answers in the Discuss conversation (OCA sends it to Instagram)
+        with self.assertLogs("odoo.addons.mail_gateway_instagram", "ERROR"):
+            answer = chat.with_user(self.agent_a).sudo().message_post(
+                body="Hello from Discuss", author_id=self.agent_a.partner_id.id,
+                message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertEqual(ticket.date_first_response, answer.date)
+        self.assertFalse(self.customer_messages(ticket).filtered(lambda m: "from Discuss" in m.body))
