@@ -7,6 +7,7 @@ from . import helpdesk_ticket_acknowledgement
 from . import helpdesk_ticket_followup
 from . import helpdesk_ticket_notification
 from . import helpdesk_ticket_outgoing
+from . import helpdesk_ticket_schedule
 from . import fetchmail_server
 from . import mail_alias
 from . import mail_alias_domain

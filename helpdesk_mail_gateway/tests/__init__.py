@@ -4,6 +4,7 @@ from . import test_mail_loops
 from . import test_mail_outgoing
 from . import test_mail_security
 from . import test_ack_channels
+from . import test_ack_schedule
 from . import test_mail_transient_errors
 from . import test_ack_concurrency
 from . import test_host_untouched

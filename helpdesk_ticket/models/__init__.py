@@ -12,4 +12,7 @@ from . import helpdesk_routing_rule
 from . import helpdesk_article
 from . import helpdesk_article_vote
 from . import helpdesk_ticket_schedule
+from . import helpdesk_ticket_schedule_occurrence
 from . import base_automation
+from . import rating_rating
+from . import mail_activity

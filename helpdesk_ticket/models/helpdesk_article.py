@@ -23,10 +23,14 @@ class HelpdeskArticle(models.Model):
     _inherit = ["mail.thread"]
     _order = "sequence, id desc"
 
-    name = fields.Char("Title", required=True, tracking=True, index="trigram")
-    body = fields.Html(sanitize=True, sanitize_style=True)
+    # translated: the title as a whole, the body paragraph by paragraph (a sanitized Html
+    # field with translate=True is Odoo's html_translate, translated in the form's
+    # translation dialog); the portal serves the visitor's language, English when there is
+    # no translation. body_text holds the plain text of every language (_sync_body_text).
+    name = fields.Char("Title", required=True, tracking=True, index="trigram", translate=True)
+    body = fields.Html(sanitize=True, sanitize_style=True, translate=True)
     body_text = fields.Text(
-        "Plain Text", compute="_compute_body_text", store=True,
+        "Plain Text", compute="_compute_body_text", store=True, translate=True,
         help="The body without markup, searched by the suggestions and the portal search.",
     )
     sequence = fields.Integer(default=10)
@@ -89,6 +93,38 @@ class HelpdeskArticle(models.Model):
         (overridden by helpdesk_portal)."""
         return False
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        articles = super().create(vals_list)
+        articles._sync_body_text()
+        return articles
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "body" in vals:
+            self._sync_body_text()
+        return result
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
+        result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        if field_name == "body":
+            self._sync_body_text()
+        return result
+
+    def _sync_body_text(self):
+        """Store the plain text of the body in every installed language: a body written in
+        one language changes the others (its terms), and the compute of ``body_text``
+        only knows the language of the environment. The search reads these texts."""
+        if not self:
+            return
+        self.flush_recordset(["body"])
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        for article in self:
+            article._update_field_translations("body_text", {
+                lang: " ".join(html2plaintext(article.with_context(lang=lang).body or "").split())
+                for lang in langs
+            })
+
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         for article, vals in zip(self, vals_list):
@@ -147,6 +183,9 @@ class HelpdeskArticle(models.Model):
     def _search_matching(self, text, domain=None, limit=3):
         """Articles matching ``text`` (a partial subject typed by a customer), best first.
 
+        Title and body are read in the language of the environment (the visitor's), with
+        the fallback Odoo reads them with (English).
+
         Ranks with pg_trgm word similarity on the title when the extension is installed, and
         always accepts substring matches (ILIKE) of the text or of its words in the title or
         the body's plain text, so that partial input in scripts without spaces (Thai) and databases without
@@ -162,15 +201,18 @@ class HelpdeskArticle(models.Model):
         def contains(term):
             return f"%{escape_psql(term)}%"
 
+        # the translated values of the visitor's language (jsonb columns)
+        name = self._field_to_sql("a", "name")
+        body_text = self._field_to_sql("a", "body_text")
         matches = SQL(" OR ").join(
-            SQL("(a.name ILIKE %s OR a.body_text ILIKE %s)", contains(term), contains(term)) for term in terms
+            SQL("(%s ILIKE %s OR %s ILIKE %s)", name, contains(term), body_text, contains(term)) for term in terms
         )
-        title_bonus = SQL("CASE WHEN a.name ILIKE %s THEN 1 ELSE 0 END", contains(text))
+        title_bonus = SQL("CASE WHEN %s ILIKE %s THEN 1 ELSE 0 END", name, contains(text))
         if self._trigram_available():
             score = SQL(
-                "GREATEST(word_similarity(%s, a.name), similarity(%s, a.name)) + %s", text, text, title_bonus
+                "GREATEST(word_similarity(%s, %s), similarity(%s, %s)) + %s", text, name, text, name, title_bonus
             )
-            matches = SQL("(%s) OR word_similarity(%s, a.name) >= %s", matches, text, SIMILARITY_THRESHOLD)
+            matches = SQL("(%s) OR word_similarity(%s, %s) >= %s", matches, text, name, SIMILARITY_THRESHOLD)
         else:
             score = title_bonus
         self.env.cr.execute(SQL(

@@ -87,6 +87,10 @@ class HelpdeskDepartment(models.Model):
     open_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counts")
     urgent_ticket_count = fields.Integer(compute="_compute_ticket_counts")
+    poor_rating_ticket_count = fields.Integer(
+        "Poor Ratings to Follow Up", compute="_compute_poor_rating_ticket_count",
+        help="Tickets rated 1 or 2 out of 5 whose follow-up is not done yet (tag Needs follow-up).",
+    )
 
     _sql_constraints = [
         ("reopen_days_positive", "CHECK(reopen_days >= 0)", "The reopen window cannot be negative."),
@@ -333,4 +337,25 @@ class HelpdeskDepartment(models.Model):
         return self._action_tickets(
             [("closed", "=", False), ("priority", "=", "3")],
             self.env._("Urgent tickets of %s", self.name),
+        )
+
+    def _poor_rating_domain(self):
+        tag = self.env.ref("helpdesk_ticket.tag_needs_follow_up", raise_if_not_found=False)
+        return [("tag_ids", "in", tag.ids if tag else [])]
+
+    def _compute_poor_rating_ticket_count(self):
+        """Tickets waiting for the follow-up of a poor rating: one grouped query."""
+        counts = {}
+        if self.ids:
+            counts = dict(self.env["helpdesk.ticket"]._read_group(
+                [("department_id", "in", self.ids)] + self._poor_rating_domain(),
+                groupby=["department_id"], aggregates=["__count"],
+            ))
+        for department in self:
+            department.poor_rating_ticket_count = counts.get(department, 0)
+
+    def action_poor_rating_tickets(self):
+        self.ensure_one()
+        return self._action_tickets(
+            self._poor_rating_domain(), self.env._("Poor ratings of %s to follow up", self.name),
         )

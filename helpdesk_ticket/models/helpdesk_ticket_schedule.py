@@ -1,6 +1,9 @@
+import ast
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .helpdesk_ticket import PRIORITIES
@@ -13,9 +16,22 @@ INTERVAL_TYPES = [
 ]
 
 
+OFFSET_UNITS = [
+    ("days", "Days"),
+    ("weeks", "Weeks"),
+    ("months", "Months"),
+]
+#: records of a date-driven schedule opened per run of the job
+DATE_FIELD_BATCH = 200
+
+
 class HelpdeskTicketSchedule(models.Model):
     """A recurring ticket template: opens a ticket on each due date (e.g. a yearly
-    subscription renewal check) through the ordinary ticket creation path."""
+    subscription renewal check) through the ordinary ticket creation path.
+
+    A schedule driven by a date field opens one ticket per record of a model instead,
+    an offset before or after the record's date (e.g. 30 days before a contract's end
+    date); each record and date gets one ticket (``helpdesk.ticket.schedule.occurrence``)."""
 
     _name = "helpdesk.ticket.schedule"
     _description = "Scheduled Helpdesk Ticket"
@@ -54,10 +70,80 @@ class HelpdeskTicketSchedule(models.Model):
         string="Tickets", readonly=True, copy=False,
     )
     ticket_count = fields.Integer(compute="_compute_ticket_count", string="Tickets Opened")
+    # driven by a date field of a record
+    trigger = fields.Selection(
+        [("interval", "Repeat at an interval"), ("date_field", "Date of a record")],
+        string="Trigger", default="interval", required=True, tracking=True,
+        help="Repeat at an interval: one ticket on each due date. Date of a record: one ticket per "
+        "record of a model, an offset before or after a date of that record (e.g. a contract's end date).",
+    )
+    res_model_id = fields.Many2one(
+        "ir.model", string="Model", ondelete="cascade",
+        domain="[('transient', '=', False)]",
+        help="The records whose date opens the tickets, e.g. contracts.",
+    )
+    res_model = fields.Char(related="res_model_id.model", string="Model Name")
+    date_field_id = fields.Many2one(
+        "ir.model.fields", string="Date Field", ondelete="cascade",
+        domain="[('model_id', '=', res_model_id), ('ttype', 'in', ('date', 'datetime')), ('store', '=', True)]",
+    )
+    partner_field_id = fields.Many2one(
+        "ir.model.fields", string="Customer Field", ondelete="set null",
+        domain="[('model_id', '=', res_model_id), ('ttype', '=', 'many2one'), ('relation', '=', 'res.partner'),"
+        " ('store', '=', True)]",
+        help="The record's contact the ticket is opened for (empty: the schedule's customer).",
+    )
+    record_domain = fields.Char(
+        "Records", default="[]",
+        help="Only the records matching this filter open tickets.",
+    )
+    offset_number = fields.Integer("Offset", default=0)
+    offset_unit = fields.Selection(OFFSET_UNITS, "Offset Unit", default="days", required=True)
+    offset_direction = fields.Selection(
+        [("before", "Before"), ("after", "After")], "Offset Direction", default="before", required=True,
+    )
+    date_from = fields.Date(
+        "For Dates From", default=fields.Date.context_today,
+        help="Records whose date is earlier than this are ignored (so that a new schedule does not "
+        "open tickets for every past record, e.g. contracts that already ended).",
+    )
+    occurrence_ids = fields.One2many(
+        "helpdesk.ticket.schedule.occurrence", "schedule_id", string="Opened for Records", readonly=True,
+    )
 
     _sql_constraints = [
         ("interval_positive", "CHECK (interval_number > 0)", "The interval must be positive."),
+        ("offset_not_negative", "CHECK (offset_number >= 0)", "The offset cannot be negative."),
     ]
+
+    @api.constrains("trigger", "res_model_id", "date_field_id", "partner_field_id", "record_domain")
+    def _check_date_field_trigger(self):
+        for schedule in self.filtered(lambda s: s.trigger == "date_field"):
+            if not schedule.res_model_id or not schedule.date_field_id:
+                raise ValidationError(self.env._("A schedule driven by a date needs a model and a date field."))
+            for field in schedule.date_field_id | schedule.partner_field_id:
+                if field.model_id != schedule.res_model_id:
+                    raise ValidationError(self.env._(
+                        "The field %(field)s is not a field of %(model)s.",
+                        field=field.field_description, model=schedule.res_model_id.name,
+                    ))
+            schedule._record_domain_list()
+
+    def _record_domain_list(self):
+        """The filter on the records, as a list (literal only: no code is evaluated)."""
+        self.ensure_one()
+        try:
+            domain = ast.literal_eval(self.record_domain or "[]")
+        except (ValueError, SyntaxError):
+            domain = None
+        if not isinstance(domain, list):
+            raise ValidationError(self.env._("The filter on the records is not a valid domain: %s", self.record_domain))
+        return domain
+
+    def _date_offset(self):
+        self.ensure_one()
+        offset = relativedelta(**{self.offset_unit: self.offset_number})
+        return offset if self.offset_direction == "after" else -offset
 
     @api.depends("department_id")
     def _compute_company_id(self):
@@ -75,13 +161,21 @@ class HelpdeskTicketSchedule(models.Model):
         self.ensure_one()
         return date + relativedelta(**{self.interval_type: self.interval_number})
 
-    def _prepare_ticket_values(self, due_date):
+    def _prepare_ticket_values(self, due_date, record=None):
+        """Values of the ticket of ``due_date`` (``record``: the record whose date drove it,
+        for a schedule driven by a date field)."""
         self.ensure_one()
+        partner = self.partner_id
+        name = self.name
+        if record is not None:
+            name = f"{self.name} - {record.display_name}"
+            if self.partner_field_id and record[self.partner_field_id.name]:
+                partner = record[self.partner_field_id.name]
         return {
-            "name": self.name,
+            "name": name,
             "description": self.description,
             "department_id": self.department_id.id,
-            "partner_id": self.partner_id.id,
+            "partner_id": partner.id,
             "user_id": self.user_id.id,
             "priority": self.priority,
             "tag_ids": [Command.set(self.tag_ids.ids)],
@@ -132,7 +226,7 @@ class HelpdeskTicketSchedule(models.Model):
         the batch to a new run a few seconds later (``_job_lock``)."""
         today = fields.Date.context_today(self)
         self.env.flush_all()
-        due = SQL("active AND next_date <= %s", today)
+        due = SQL("active AND trigger = 'interval' AND next_date <= %s", today)
         ids = self._job_lock("open_due_tickets", SQL(
             "SELECT id FROM helpdesk_ticket_schedule WHERE %s ORDER BY next_date, id LIMIT %s"
             " FOR NO KEY UPDATE SKIP LOCKED",
@@ -145,9 +239,62 @@ class HelpdeskTicketSchedule(models.Model):
             if not schedule.active or schedule.next_date > today:
                 continue
             tickets |= schedule._open_ticket(schedule.next_date)
+        tickets |= self.search([("trigger", "=", "date_field")])._open_date_field_tickets(today, limit)
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket_schedule WHERE %s", due))
         self._job_progress("open_due_tickets", len(tickets), self.env.cr.fetchone()[0])
+        return tickets
+
+    def _due_records(self, today, limit=DATE_FIELD_BATCH):
+        """Records of a date-driven schedule whose ticket is due (date + offset reached,
+        the record's date not before ``date_from``) and not opened yet."""
+        self.ensure_one()
+        Model = self.env[self.res_model].sudo().with_context(active_test=True)
+        date_field = self.date_field_id.name
+        # date + offset <= today  <=>  date <= today - offset
+        domain = self._record_domain_list() + [(date_field, "<=", today - self._date_offset())]
+        if self.date_from:
+            domain.append((date_field, ">=", self.date_from))
+        opened = self.env["helpdesk.ticket.schedule.occurrence"].sudo()._search(
+            [("schedule_id", "=", self.id)]
+        )
+        records = Model.search(domain, order=f"{date_field}, id")
+        done = {
+            (occ.res_id, occ.date)
+            for occ in self.env["helpdesk.ticket.schedule.occurrence"].sudo().browse(opened)
+        }
+        due = []
+        for record in records:
+            date = fields.Date.to_date(record[date_field])
+            if (record.id, date) not in done:
+                due.append((record, date))
+            if len(due) >= limit:
+                break
+        return due
+
+    def _open_date_field_tickets(self, today, limit=DATE_FIELD_BATCH):
+        """One ticket per due record of these date-driven schedules (a record whose date
+        moves, e.g. a renewed contract, gets a ticket for its new date too)."""
+        tickets = self.env["helpdesk.ticket"]
+        Occurrence = self.env["helpdesk.ticket.schedule.occurrence"].sudo()
+        for schedule in self.filtered("active"):
+            if schedule.res_model not in self.env:
+                continue
+            for record, date in schedule._due_records(today, limit):
+                ticket = self.env["helpdesk.ticket"].with_company(schedule.company_id).create(
+                    schedule._prepare_ticket_values(date + schedule._date_offset(), record=record)
+                )
+                Occurrence.create({"schedule_id": schedule.id, "res_id": record.id, "date": date, "ticket_id": ticket.id})
+                schedule.write({"last_date": today, "ticket_ids": [Command.link(ticket.id)]})
+                ticket.message_post(
+                    body=self.env._(
+                        "Opened by the schedule %(schedule)s for %(record)s (%(date)s).",
+                        schedule=schedule._get_html_link(), record=record.display_name,
+                        date=fields.Date.to_string(date),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                tickets |= ticket
         return tickets
 
     def action_view_tickets(self):

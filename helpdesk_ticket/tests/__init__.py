@@ -12,5 +12,9 @@ from . import test_mail_template_language
 from . import test_demo_languages
 from . import test_job_mixin
 from . import test_lifecycle_hooks
+from . import test_canned_responses
+from . import test_article_translation
+from . import test_poor_rating
+from . import test_ticket_schedule_date_field
 from . import test_ticket_properties
 from . import test_linked_tickets
