@@ -14,6 +14,7 @@
         "views/rating_rating_views.xml",
         "views/helpdesk_department_views.xml",
         "views/helpdesk_performance_views.xml",
+        "views/helpdesk_workload_views.xml",
         "data/ir_filters_data.xml",
         "views/menus.xml",
     ],

@@ -88,6 +88,16 @@ class HelpdeskTicketAnalysis(models.Model):
     )
     customer_message_count = fields.Integer("Messages from Customer", readonly=True)
     agent_message_count = fields.Integer("Messages from Agents", readonly=True)
+    # managers' measures: first-contact resolution, answered or not
+    first_contact_resolution = fields.Integer(
+        "First-Contact Resolution", readonly=True, aggregator="avg",
+        help="1 when the ticket was closed with a single agent reply and never reopened, 0 when "
+        "closed otherwise, empty while open. Its average is the first-contact resolution rate.",
+    )
+    answer_status = fields.Selection(
+        [("answered", "Answered"), ("unanswered", "Unanswered")], string="Answered", readonly=True,
+        help="Answered: an agent replied to the customer at least once.",
+    )
 
     def _query(self):
         return SQL(
@@ -145,7 +155,12 @@ class HelpdeskTicketAnalysis(models.Model):
                 CASE WHEN rt.rating IS NULL THEN NULL
                      WHEN rt.rating >= %(satisfied)s THEN 1 ELSE 0 END AS rating_satisfied,
                 coalesce(msg.customer_count, 0) AS customer_message_count,
-                coalesce(msg.agent_count, 0) AS agent_message_count
+                coalesce(msg.agent_count, 0) AS agent_message_count,
+                CASE WHEN NOT coalesce(t.closed, false) THEN NULL
+                     WHEN coalesce(msg.agent_count, 0) = 1 AND coalesce(t.reopen_count, 0) = 0 THEN 1
+                     ELSE 0 END AS first_contact_resolution,
+                CASE WHEN t.date_first_response IS NOT NULL OR coalesce(msg.agent_count, 0) > 0
+                     THEN 'answered' ELSE 'unanswered' END AS answer_status
             FROM helpdesk_ticket t
             -- one row per ticket in each subquery (grouped by ticket): PostgreSQL drops the
             -- joins a query does not read and hash-joins the others once, instead of running
