@@ -147,10 +147,11 @@ class HelpdeskPhoneCall(models.Model):
         seconds = round(((self.duration or 0) - minutes) * 60)
         if seconds == 60:
             minutes, seconds = minutes + 1, 0
+        seconds = str(seconds).zfill(2)
         summary = [
             self.env._("%(direction)s call", direction=direction),
             outcome,
-            self.env._("%(minutes)s:%(seconds)s min", minutes=minutes, seconds=f"{seconds:02d}"),
+            self.env._("%(minutes)s:%(seconds)s min", minutes=minutes, seconds=seconds),
         ]
         if self.phone:
             summary.append(self.phone)
