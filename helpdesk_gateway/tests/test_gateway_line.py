@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from odoo.tests import tagged
 
+from odoo.addons.helpdesk_ticket.tests.common import activate_languages
+
 from .common import GatewayCommon
 from .test_gateway_webhooks import PNG
 
@@ -34,7 +36,7 @@ class TestGatewayLine(GatewayCommon):
                 "integrated_webhook_state": "integrated", "helpdesk_department_id": cls.department_a.id,
                 "line_api_url": cls.stub.url, "line_api_data_url": cls.stub.url,
             })
-        cls.env["res.lang"]._activate_lang("th_TH")
+        activate_languages(cls.env, ["helpdesk_gateway"], ["th_TH"])
 
     def setUp(self):
         super().setUp()
@@ -84,7 +86,7 @@ class TestGatewayLine(GatewayCommon):
         self.assertEqual(refused.status_code, 403)
         self.assertEqual(len(ticket.message_ids), count)
 
-        # the acknowledgement (in Thai when translated) and the agent's reply are pushed
+        # the acknowledgement (in the customer's language, Thai) and the agent's reply are pushed
         self.env["helpdesk.ticket"]._cron_gateway_acknowledge()
         reply = ticket.with_user(self.agent_a).message_post(
             body=Markup("<p>We found your parcel</p>"), message_type="comment", subtype_xmlid="mail.mt_comment")
@@ -100,6 +102,8 @@ class TestGatewayLine(GatewayCommon):
                          {"to": LINE_USER, "messages": [{"type": "text", "text": "We found your parcel"}]})
         ack = json.loads(pushes[0]["body"])["messages"][0]["text"]
         self.assertIn(ticket.number, ack)
+        self.assertIn("ขอบคุณสำหรับข้อความของคุณ", ack)
+        self.assertIn(f"/my/tickets/{ticket.id}?access_token=", ack)
         notification = reply.notification_ids.filtered(lambda n: n.notification_type == "gateway")
         self.assertEqual(notification.notification_status, "sent")
         self.assertEqual(notification.gateway_message_id, "461230966842064897")
