@@ -143,3 +143,20 @@ class TestGatewayLine(GatewayCommon):
         self.assertEqual(self.post_line([event]).status_code, 200)
         ticket = self.tickets_of(self.line, LINE_USER)
         self.assertEqual(len(self.customer_messages(ticket).filtered(lambda m: "hello twice" in m.body)), 1)
+
+    def test_line_agent_attachments_are_pushed(self):
+        text = self.line_event({"type": "text", "id": str(self._next_id()), "text": "ขอใบเสร็จด้วยค่ะ"})
+        self.post_line([text])
+        ticket = self.tickets_of(self.line, LINE_USER)
+        ticket.gateway_ack_pending = False
+        ticket.with_user(self.agent_a).message_post(
+            body=Markup("<p>Here is your receipt</p>"), message_type="comment", subtype_xmlid="mail.mt_comment",
+            attachments=[("receipt.png", PNG), ("receipt.pdf", b"%PDF-1.4 receipt")],
+        )
+        self.stub.requests.clear()
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        push = json.loads(next(r for r in self.stub.requests if r["path"] == "/v2/bot/message/push")["body"])
+        kinds = [message["type"] for message in push["messages"]]
+        self.assertEqual(kinds, ["text", "image"], "LINE takes images by URL and files as links")
+        self.assertIn("receipt.pdf: ", push["messages"][0]["text"])
+        self.assertIn("/web/image/", push["messages"][1]["originalContentUrl"])
