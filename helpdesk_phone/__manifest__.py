@@ -20,5 +20,10 @@
     "demo": [
         "demo/helpdesk_phone_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "helpdesk_phone/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

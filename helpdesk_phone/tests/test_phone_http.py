@@ -41,3 +41,14 @@ class TestPhoneHttp(HttpCase, PhoneCommon):
             self._run("0812345678")
         self.assertIn("SessionExpired", str(caught.exception))
         self.assertEqual(self.env["helpdesk.new.call"].search_count([]), pages, "nothing made for them")
+
+    def test_new_call_tour(self):
+        ticket = self._create_ticket()
+        self.start_tour(
+            "/odoo/helpdesk-call?number=tel:081-234-5678", "helpdesk_phone_new_call_tour", login=self.agent_a.login,
+        )
+        call = ticket.call_ids
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.user_id, self.agent_a)
+        self.assertEqual(call.notes, "Tour: the printer is still on fire")
+        self.assertEqual(call.phone, "081-234-5678")
