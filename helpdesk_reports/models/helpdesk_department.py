@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
@@ -77,6 +77,9 @@ class HelpdeskDepartment(models.Model):
             department.rating_count_30d = rated
             department.satisfaction_percent_30d = 100.0 * values.get("satisfied", 0) / rated if rated else 0.0
 
+    # overview buttons only read (the action and the tickets' ids): with db_replica_host
+    # Odoo runs them on the replica (call_button of a method marked @api.readonly)
+    @api.readonly
     def action_sla_failed_tickets(self):
         self.ensure_one()
         return self._action_tickets(
@@ -84,6 +87,7 @@ class HelpdeskDepartment(models.Model):
             self.env._("Tickets of %s with a failed SLA", self.name),
         )
 
+    @api.readonly
     def action_sla_at_risk_tickets(self):
         self.ensure_one()
         return self._action_tickets(
@@ -91,6 +95,7 @@ class HelpdeskDepartment(models.Model):
             self.env._("Tickets of %s with an SLA at risk", self.name),
         )
 
+    @api.readonly
     def action_first_response_tickets(self):
         self.ensure_one()
         action = self._action_tickets(
@@ -101,6 +106,7 @@ class HelpdeskDepartment(models.Model):
         action["views"] = [(False, "list"), (False, "form")]
         return action
 
+    @api.readonly
     def action_ratings_30d(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_reports.rating_rating_action_helpdesk")

@@ -96,6 +96,15 @@ class HelpdeskPerformance(models.TransientModel):
             for name in FIGURES:
                 report[f"dept_{name}"] = team[name]
 
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        # the report is never saved for its figures: the form computes them in onchange
+        # (opening it, changing the period), read-only, so Odoo runs it on the replica
+        # when the server has db_replica_host (the web client's call_kw of an
+        # @api.readonly method); computing writes nothing
+        return super().onchange(values, field_names, fields_spec)
+
+    @api.readonly
     def action_open_my_analysis(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

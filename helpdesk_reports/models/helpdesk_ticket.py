@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
 
@@ -14,6 +15,10 @@ class HelpdeskTicket(models.Model):
         tools.create_index(
             self.env.cr, "helpdesk_ticket_analysis_department_date_index", self._table,
             ["department_id", "create_date", "company_id", "id"], where="active",
+        )
+        tools.create_index(
+            self.env.cr, "helpdesk_ticket_report_summary_pending_index", self._table, ["id"],
+            where="report_summary_pending",
         )
 
     first_response_working_hours = fields.Float(
@@ -47,6 +52,56 @@ class HelpdeskTicket(models.Model):
                 bt.working_hours_between(cal, start, ticket.date_closed)
                 if start and ticket.date_closed else 0.0
             )
+
+    # -- hourly summary of the analysis (helpdesk.ticket.summary) -------------------
+    report_summary_pending = fields.Boolean(
+        "Report Summary Pending", default=True, copy=False, readonly=True,
+        help="The ticket's hour of creation waits to be recounted in the analysis summary.",
+    )
+
+    @api.model
+    def _job_crons(self):
+        return dict(super()._job_crons(), report_summary_pending="helpdesk_reports.ir_cron_helpdesk_ticket_summary")
+
+    def write(self, vals):
+        if {"department_id", "company_id", "active"} & set(vals) and "report_summary_pending" not in vals:
+            # the hour of creation never changes: recounting it (every department of
+            # it) moves the ticket to its new department, company or archive state
+            vals = dict(vals, report_summary_pending=True)
+            self._job_wake("report_summary_pending")
+        return super().write(vals)
+
+    def unlink(self):
+        # the deleted tickets cannot carry the flag: their hours are marked on the summary
+        hours = {ticket.create_date.replace(minute=0, second=0, microsecond=0)
+                 for ticket in self.sudo() if ticket.create_date}
+        res = super().unlink()
+        if hours:
+            self.env["helpdesk.ticket.summary"].sudo()._mark_recount(hours)
+            self._job_wake("report_summary_pending")
+        return res
+
+    @api.model
+    def _cron_report_summary(self, batch_size=2000):
+        """Job: recount the hours of creation of the flagged tickets (new ones are flagged
+        by the field's default and found by the cron's frequent runs, without a wake-up
+        in the creating transaction; moves and archiving wake it) and the hours a deletion
+        marked. The batch is taken with SKIP LOCKED (a ticket being saved by an agent
+        waits for the next run); the recount writes summary rows only."""
+        Summary = self.env["helpdesk.ticket.summary"]
+        tickets = self._job_take("report_summary_pending", batch_size)
+        hours = set(Summary._hours_to_recount())
+        if tickets:
+            tickets.flush_recordset(["create_date"])
+            self.env.cr.execute(SQL(
+                "SELECT DISTINCT date_trunc('hour', create_date) FROM helpdesk_ticket WHERE id = ANY(%s)",
+                tickets.ids,
+            ))
+            hours.update(row[0] for row in self.env.cr.fetchall())
+        if not hours:
+            return
+        error = self._job_step(lambda: Summary._recount_hours(hours))
+        self._job_done("report_summary_pending", tickets, tickets if error else tickets.browse())
 
     def _rating_get_parent_field_name(self):
         # ratings of tickets are grouped by department in the ratings analysis

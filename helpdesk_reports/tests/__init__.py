@@ -4,4 +4,6 @@ from . import test_overview
 from . import test_performance
 from . import test_favourites
 from . import test_analysis_joins
+from . import test_readonly_methods
+from . import test_analysis_summary
 from . import test_workload
