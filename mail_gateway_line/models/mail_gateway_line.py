@@ -94,9 +94,12 @@ class MailGatewayLine(models.AbstractModel):
     def _set_webhook(self, gateway):
         """Register the gateway's webhook URL as the channel's endpoint
         (``PUT /v2/bot/channel/webhook/endpoint``), then mark the gateway integrated."""
-        response = self._line_request(
-            gateway, "put", "/v2/bot/channel/webhook/endpoint", json={"endpoint": gateway.webhook_url}
-        )
+        try:
+            response = self._line_request(
+                gateway, "put", "/v2/bot/channel/webhook/endpoint", json={"endpoint": gateway.webhook_url}
+            )
+        except requests.RequestException as error:
+            raise UserError(self.env._("LINE could not be reached: %(reason)s", reason=error)) from error
         if response.status_code >= 400:
             error = LineApiError.from_response(response)
             raise UserError(self.env._(

@@ -167,6 +167,13 @@ class TestLineGatewayConfig(LineCase):
         with self.assertRaisesRegex(UserError, "Invalid webhook endpoint URL"):
             gateway.set_webhook()
         self.assertFalse(gateway.integrated_webhook_state)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        gateway.line_api_url = f"http://127.0.0.1:{closed_port}"
+        with self.assertRaisesRegex(UserError, "LINE could not be reached"):
+            gateway.set_webhook()
+        self.assertFalse(gateway.integrated_webhook_state)
 
     def test_line_form_shows_webhook_url(self):
         self.assertIn("/gateway/line/line-test-key/update", self.gateway.webhook_url)
