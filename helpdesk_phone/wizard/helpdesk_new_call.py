@@ -133,7 +133,6 @@ class HelpdeskNewCall(models.TransientModel):
             "view_mode": "form",
             "views": [[False, "form"]],
             "target": "current",
-            "context": {"default_channel": "phone"},
         }
 
     # ------------------------------------------------------------------
