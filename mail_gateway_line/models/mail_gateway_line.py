@@ -136,8 +136,11 @@ class MailGatewayLine(models.AbstractModel):
             user_id = source.get("userId")
             if user_id is not None and not (isinstance(user_id, str) and LINE_ID_PATTERNS["userId"].fullmatch(user_id)):
                 return f"{event['type']} event with an invalid userId"
-            if not isinstance(event.get("timestamp"), int):
-                return f"{event['type']} event without a timestamp"
+            timestamp = event.get("timestamp")
+            if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 < timestamp < 10**14:
+                return f"{event['type']} event without a valid timestamp"
+            if not isinstance(event.get("webhookEventId", ""), str):
+                return f"{event['type']} event with an invalid webhookEventId"
             if event["type"] == "message":
                 message = event.get("message")
                 if not isinstance(message, dict) or message.get("type") not in LINE_MESSAGE_TYPES:
@@ -199,32 +202,39 @@ class MailGatewayLine(models.AbstractModel):
         if kind == "text":
             body = plaintext2html(message["text"])
         elif kind in LINE_CONTENT_TYPES:
-            provider = message.get("contentProvider") or {}
-            if provider.get("type") == "external" and provider.get("originalContentUrl"):
+            provider = message.get("contentProvider")
+            provider = provider if isinstance(provider, dict) else {}
+            if provider.get("type") == "external" and isinstance(provider.get("originalContentUrl"), str):
                 # content hosted by the sender's service (LIFF): kept as a link
                 body = Markup('<p><a href="%s" target="_blank" rel="noopener noreferrer">%s</a></p>') % (
                     provider["originalContentUrl"], self.env._("Shared %(type)s", type=kind))
             else:
                 attachments.append(self._line_download_content(gateway, message))
         elif kind == "sticker":
-            keywords = [word for word in message.get("keywords") or [] if isinstance(word, str)][:5]
+            keywords = message.get("keywords")
+            keywords = [word for word in keywords if isinstance(word, str)][:5] if isinstance(keywords, list) else []
             text = self.env._("Sticker")
             if keywords:
                 text = f"{text}: {', '.join(keywords)}"
             body = Markup("<p>%s</p>") % text
         elif kind == "location":
-            label = message.get("title") or message.get("address") or self.env._("Location")
+            label = next((value for value in (message.get("title"), message.get("address"))
+                          if isinstance(value, str) and value), self.env._("Location"))
             body = Markup(
                 '<p><a href="https://www.google.com/maps/search/?api=1&amp;query=%s,%s" '
                 'target="_blank" rel="noopener noreferrer">%s</a></p>'
-            ) % (message.get("latitude"), message.get("longitude"), label)
+            ) % (self._line_float(message.get("latitude")), self._line_float(message.get("longitude")), label)
         return self._line_post(chat, event, key, body, attachments, message_type="comment")
+
+    def _line_float(self, value):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
     def _line_receive_follow(self, gateway, event, key):
         chat = self._get_channel(gateway, self._line_chat_token(event), event, force_create=True)
         if not chat:
             return False
-        if (event.get("follow") or {}).get("isUnblocked"):
+        follow = event.get("follow")
+        if isinstance(follow, dict) and follow.get("isUnblocked") is True:
             text = self.env._("unblocked the LINE official account.")
         else:
             text = self.env._("added the LINE official account as a friend.")

@@ -197,3 +197,69 @@ class TestLineWebhookRefused(LineCase):
         self.stub.contents[message_id] = (JPEG, "image/jpeg")
         self.assertEqual(self.post_webhook(self.body(dict(event, deliveryContext={"isRedelivery": True}))).status_code, 200)
         self.assertEqual(len(self.comments(self.chat_of(user_id)).attachment_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestLineWebhookHostile(LineCase):
+    """Signed but hostile or odd bodies: a 200 or a 400, never a server error, and a
+    refused body leaves nothing behind."""
+
+    def test_line_odd_bodies_never_fail(self):
+        user_id = self.user_id()
+        good = self.text_event(user_id, "x")
+        refused = [
+            {"events": "not a list"},
+            {"events": [None]},
+            {"events": [42]},
+            {"events": [dict(good, source="user")]},
+            {"events": [dict(good, source={"type": "user", "userId": 42})]},
+            {"events": [dict(good, source={"type": "group"})]},
+            {"events": [dict(good, timestamp="yesterday")]},
+            {"events": [dict(good, timestamp=10**20)]},
+            {"events": [dict(good, timestamp=True)]},
+            {"events": [dict(good, webhookEventId={"$ne": 1})]},
+            {"events": [dict(good, message=None)]},
+            {"events": [dict(good, message={"type": "text", "id": 7, "text": "x"})]},
+            {"events": [dict(good, message={"type": "text", "id": "7", "text": ["x"]})]},
+            {"events": [self.event(user_id, kind="follow", timestamp=-5)]},
+        ]
+        for body in refused:
+            with self.subTest(body=body):
+                self.assertEqual(self.post_webhook(body).status_code, 400)
+        self.assertFalse(self.chat_of(user_id))
+        accepted = [
+            self.event(user_id, kind="follow", follow="yes"),
+            self.event(user_id, message={"type": "sticker", "id": str(self.next_id()), "keywords": {"a": 1}}),
+            self.event(user_id, message={"type": "location", "id": str(self.next_id()), "title": ["x"],
+                                         "latitude": "13.7' onmouseover='x", "longitude": None}),
+            self.event(user_id, message={"type": "image", "id": str(self.next_id()), "contentProvider": "line"}),
+            self.event(user_id, message={"type": "file", "id": str(self.next_id()), "fileName": 42}),
+            self.text_event(user_id, "<script>alert(1)</script>"),
+        ]
+        for message_id in [e["message"]["id"] for e in accepted if "message" in e and e["message"]["type"] in ("image", "file")]:
+            self.stub.contents[message_id] = (JPEG, "image/jpeg")
+        for event in accepted:
+            with self.subTest(event=event):
+                self.assertEqual(self.post_webhook(self.body(event)).status_code, 200)
+        chat = self.chat_of(user_id)
+        bodies = "".join(chat.message_ids.mapped("body"))
+        self.assertNotIn("<script>", bodies)
+        self.assertNotIn("onmouseover='x", bodies)
+        self.assertIn("&lt;script&gt;", bodies)
+        self.assertEqual(len(self.comments(chat)), 5)
+
+    def test_line_signature_of_another_gateway(self):
+        other = self.env["mail.gateway"].create({
+            "name": "Other LINE OA", "gateway_type": "line", "token": "other-token", "webhook_key": "line-other-key",
+            "webhook_secret": "other-channel-secret", "line_api_url": self.stub.url,
+            "line_api_data_url": self.stub.url,
+        })
+        other.set_webhook()
+        user_id = self.user_id()
+        body = self.body(self.text_event(user_id, "spoofed"))
+        # signed with this gateway's secret, posted to the other gateway's URL (and back)
+        self.assertEqual(self.post_webhook(body, key="line-other-key").status_code, 403)
+        self.assertEqual(self.post_webhook(body, secret="other-channel-secret").status_code, 403)
+        self.assertEqual(self.post_webhook(body, key="line-other-key", secret="other-channel-secret").status_code, 200)
+        self.assertFalse(self.chat_of(user_id))
+        self.assertEqual(self.env["discuss.channel"].search_count([("gateway_id", "=", other.id)]), 1)
