@@ -10,3 +10,4 @@ from . import test_portal_trust
 from . import test_readonly_routes
 from . import test_portal_properties
 from . import test_portal_linked_sla
+from . import test_kb_languages

@@ -94,3 +94,27 @@ class TestPoorRatingFollowUp(HelpdeskCommon):
             "rating": 1, "consumed": True,
         })
         self.assertEqual(self.env["helpdesk.ticket"].search_count([("tag_ids", "in", self.tag.ids)]), tickets_before)
+
+    def test_overview_count_bounded_queries(self):
+        """The overview's count of poor ratings: one grouped query whatever the number of
+        departments."""
+        departments = self.department_a | self.department_b | self.env["helpdesk.department"].create([
+            {"name": f"Poor ratings {i}"} for i in range(5)
+        ])
+        self._rated_ticket(1)
+        self._rated_ticket(2, department=self.department_b)
+
+        def count(records):
+            self.env.invalidate_all()
+            return {d.id: d.poor_rating_ticket_count for d in records.with_user(self.manager)}
+
+        count(departments)  # warm the caches (rules, xmlids)
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self.assertEqual(count(self.department_a), {self.department_a.id: 1})
+        queries = self.cr.sql_log_count - before
+        self.env.invalidate_all()
+        with self.assertQueryCount(queries):
+            counts = count(departments)
+        self.assertEqual(counts[self.department_b.id], 1)
+        self.assertEqual(sum(counts.values()), 2)
