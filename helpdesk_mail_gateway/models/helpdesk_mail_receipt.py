@@ -30,15 +30,20 @@ class HelpdeskMailReceipt(models.Model):
     @api.model
     def _claim(self, message_id):
         """Record the Message-Id for this transaction; False when another transaction
-        processed it concurrently (that transaction's result wins)."""
+        processed it concurrently (that transaction's result wins).
+
+        The caller runs it first in the savepoint of the mail's processing: a
+        concurrent claim is a database error that aborts that savepoint, which the
+        caller then rolls back before anything else of the mail was done (no
+        savepoint of its own, two queries less per mail)."""
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    """INSERT INTO helpdesk_mail_receipt (message_id, received_on)
-                       VALUES (%s, NOW() AT TIME ZONE 'UTC')
-                       ON CONFLICT (message_id) DO NOTHING""",
-                    [message_id],
-                )
+            self.env.cr.execute(
+                """INSERT INTO helpdesk_mail_receipt (message_id, received_on)
+                   VALUES (%s, NOW() AT TIME ZONE 'UTC')
+                   ON CONFLICT (message_id) DO NOTHING""",
+                [message_id],
+                log_exceptions=False,
+            )
         except (pg_errors.SerializationFailure, pg_errors.UniqueViolation):
             return False
         return True

@@ -5,6 +5,7 @@ import logging
 
 from odoo import Command, api, fields, models, tools
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from ..mail_tools import MAIL_QUEUE_CRON_XMLID
 
@@ -49,7 +50,18 @@ class HelpdeskTicket(models.Model):
         message_type = (msg_vals or {}).get("message_type") or message.message_type
         if message_type != "email" or len(self) != 1:
             return super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
-        self.sudo().write({"notify_pending": True, "notify_message_ids": [Command.link(message.id)]})
+        # a job flag, not a change of the ticket (no write date, no automation, no
+        # tracking): one statement links the mail and flags the ticket
+        self.flush_recordset(["notify_pending", "notify_message_ids"])
+        self.env.cr.execute(SQL(
+            """WITH linked AS (
+                   INSERT INTO helpdesk_ticket_notify_message_rel (ticket_id, message_id)
+                   VALUES (%(ticket)s, %(message)s) ON CONFLICT DO NOTHING
+               )
+               UPDATE helpdesk_ticket SET notify_pending = true WHERE id = %(ticket)s""",
+            ticket=self.id, message=message.id,
+        ))
+        self.invalidate_recordset(["notify_pending", "notify_message_ids"])
         self._job_wake("notify_pending")
         return []
 

@@ -25,6 +25,10 @@ class HelpdeskMailRejected(ValueError):
     """An incoming mail that cannot be turned into a ticket without losing content."""
 
 
+class _DuplicateDelivery(Exception):
+    """The Message-Id of a mail was claimed by a concurrent transaction."""
+
+
 def _headers_of(raw):
     """The headers of the mail ``raw`` (bytes), parsed without its body."""
     return email.parser.BytesHeaderParser(policy=email.policy.SMTP).parsebytes(raw)
@@ -160,22 +164,26 @@ class MailThread(models.AbstractModel):
                     raw = parsed.as_bytes()
                 except Exception as error:  # noqa: BLE001 - Odoo reads the mail as it came
                     _logger.info("Mail %s could not be rewritten (%s): read as received", message_id, error)
-            with self.env.cr.savepoint():
-                if not self.env["helpdesk.mail.receipt"]._claim(message_id):
-                    _logger.info(
-                        "Ignored mail %s from %s: the same Message-Id is being processed by another worker",
-                        message_id, email_from,
+            try:
+                with self.env.cr.savepoint():
+                    if not self.env["helpdesk.mail.receipt"]._claim(message_id):
+                        # the savepoint is aborted: rolled back on the way out
+                        raise _DuplicateDelivery()
+                    result = super().message_process(
+                        model, raw, custom_values=custom_values, save_original=save_original,
+                        strip_attachments=strip_attachments, thread_id=thread_id,
                     )
-                    return False
-                result = super().message_process(
-                    model, raw, custom_values=custom_values, save_original=save_original,
-                    strip_attachments=strip_attachments, thread_id=thread_id,
+                    if (defects or forced) and isinstance(result, int) and result:
+                        self._helpdesk_keep_original(
+                            self.env[HELPDESK_MODEL].browse(result).exists(), original, message_id, defects,
+                        )
+                    return result
+            except _DuplicateDelivery:
+                _logger.info(
+                    "Ignored mail %s from %s: the same Message-Id is being processed by another worker",
+                    message_id, email_from,
                 )
-                if (defects or forced) and isinstance(result, int) and result:
-                    self._helpdesk_keep_original(
-                        self.env[HELPDESK_MODEL].browse(result).exists(), original, message_id, defects,
-                    )
-                return result
+                return False
         except Exception as error:
             if forced or is_transient_database_error(error):
                 _logger.warning(

@@ -1,4 +1,5 @@
 import logging
+import time
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -11,9 +12,11 @@ _logger = logging.getLogger(__name__)
 # SQL queries of the transaction of one mail (the gateway, then the flush and the
 # commit-time hooks), all addons installed: routing, assignment, SLA lines,
 # acknowledgement flag, deferred notifications. Keep them or lower them (were 80 and
-# 52 before the per-worker caches of issue 16).
-NEW_MAIL_QUERIES = 72
-REPLY_QUERIES = 51
+# 52 before the per-worker caches of issue 16; 72 and 51 before the SLA policies kept
+# as plain values, one trigger for every job a mail wakes, the notification flag and
+# the Message-Id receipt without their own write or savepoint).
+NEW_MAIL_QUERIES = 60
+REPLY_QUERIES = 45
 
 
 @tagged("post_install", "-at_install", "helpdesk_mail", "is_query_count")
@@ -28,12 +31,14 @@ class TestMailIntakeQueries(MailGatewayCommon):
         cls.department_a.assignment_method = "round_robin"
 
     def _mail(self, message_id, subject, reply_to=None):
+        """A mail of the customer; a reply is dated a minute later than now (it is
+        their last message: the same work for the warm-up and the measured reply)."""
         msg = EmailMessage()
         msg["Message-ID"] = message_id
         msg["From"] = f"Carla Customer <{self.customer.email}>"
         msg["To"] = "hd-support@hd-test.example"
         msg["Subject"] = subject
-        msg["Date"] = formatdate(localtime=False)
+        msg["Date"] = formatdate(time.time() + (60 if reply_to else 0), localtime=False)
         if reply_to:
             msg["In-Reply-To"] = reply_to
             msg["References"] = reply_to

@@ -1,6 +1,8 @@
 """Replies: by headers, by [HD-xxxxx] in the subject (customer / follower only), waiting on
 the customer, reopening within the window and follow-up tickets after it."""
-from datetime import timedelta
+from datetime import timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate
 
 
 from odoo import fields
@@ -37,6 +39,23 @@ class TestMailThreading(MailGatewayCommon):
         self.assertEqual(reply.author_id, self.customer)
         self.assertEqual(ticket.date_last_customer_message, reply.date)
         self.assertEqual(len(self.ack_messages(ticket)), 1, "replies are never acknowledged")
+
+    def test_mail_delayed_on_its_way_is_not_the_last_message(self):
+        """A reply that spent a day in a mail queue is threaded, but the date of the
+        customer's last message stays the one of their latest mail."""
+        ticket, ack = self._mail_ticket()
+        latest = ticket.date_last_customer_message
+        self.assertTrue(latest, "a ticket made from a mail has the date of that mail")
+        delayed = EmailMessage()
+        delayed["Message-ID"] = "<delayed-reply@customer-corp.example>"
+        delayed["From"] = f"Carla <{self.customer.email}>"
+        delayed["To"] = "hd-support@hd-test.example"
+        delayed["Subject"] = f"Re: [{ticket.number}] late"
+        delayed["In-Reply-To"] = ack.message_id
+        delayed["Date"] = formatdate((latest - timedelta(days=1)).replace(tzinfo=timezone.utc).timestamp())
+        delayed.set_content("Written yesterday, delivered today.\n")
+        self.assertEqual(self.env["mail.thread"].message_process(False, delayed.as_bytes()), ticket.id)
+        self.assertEqual(ticket.date_last_customer_message, latest)
 
     def test_20_reply_references_only(self):
         ticket, agent_message = self.make_reply_target()

@@ -113,26 +113,51 @@ class HelpdeskSlaPolicy(models.Model):
         ]
 
     def _matches(self, ticket):
-        """Whether the policy applies to ``ticket`` (plain Python: policies and
-        tickets are read in batch by the caller)."""
+        """Whether the policy applies to ``ticket``."""
         self.ensure_one()
+        return bool(self._sla_conditions_match(self._sla_conditions(), ticket))
+
+    def _sla_conditions(self):
+        """The conditions and targets of the policy as plain values, the form kept
+        per worker by ``_sla_policy_conditions``."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "company_id": self.company_id.id,
+            "department_id": self.department_id.id,
+            "priority": self.priority,
+            "type_ids": frozenset(self.type_ids.ids),
+            "tag_ids": frozenset(self.tag_ids.ids),
+            "partner_ids": frozenset(self.partner_ids.ids),
+            "channel": self.channel or False,
+            "targets": tuple(self._targets()),
+            "next_response_hours": self.next_response_hours,
+        }
+
+    @api.model
+    def _sla_conditions_match(self, conditions, ticket):
+        """Whether the policy of ``conditions`` (``_sla_conditions``) applies to
+        ``ticket``, in plain Python."""
         return (
-            self.company_id == ticket.company_id
-            and (not self.department_id or self.department_id == ticket.department_id)
-            and ticket.priority >= self.priority
-            and (not self.type_ids or ticket.type_id in self.type_ids)
-            and (not self.tag_ids or bool(self.tag_ids & ticket.tag_ids))
-            and (not self.partner_ids or ticket.commercial_partner_id in self.partner_ids)
-            and (not self.channel or self.channel == ticket.channel)
+            conditions["company_id"] == ticket.company_id.id
+            and (not conditions["department_id"] or conditions["department_id"] == ticket.department_id.id)
+            and ticket.priority >= conditions["priority"]
+            and (not conditions["type_ids"] or ticket.type_id.id in conditions["type_ids"])
+            and (not conditions["tag_ids"] or not conditions["tag_ids"].isdisjoint(ticket.tag_ids.ids))
+            and (not conditions["partner_ids"] or ticket.commercial_partner_id.id in conditions["partner_ids"])
+            and (not conditions["channel"] or conditions["channel"] == ticket.channel)
         )
 
     @api.model
     @tools.ormcache("company_ids")
-    def _sla_policy_ids(self, company_ids):
-        """Ids of the active policies of the companies ``company_ids`` (a sorted
-        tuple), in order: every new ticket and customer reply asks for them. Cached
-        per worker, cleared when a policy is created, changed or deleted."""
-        return tuple(self.sudo().with_context(active_test=True).search([("company_id", "in", list(company_ids))]).ids)
+    def _sla_policy_conditions(self, company_ids):
+        """The active policies of the companies ``company_ids`` (a sorted tuple), in
+        order, as plain values (``_sla_conditions``): every new ticket and customer
+        reply matches them, without reading a policy. Cached per worker, cleared when
+        a policy is created, changed or deleted (and when a tag or a type one names
+        is deleted)."""
+        policies = self.sudo().with_context(active_test=True).search([("company_id", "in", list(company_ids))])
+        return tuple(policy._sla_conditions() for policy in policies)
 
     def write(self, vals):
         res = super().write(vals)

@@ -236,17 +236,18 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     # Policies and clocks
     # ------------------------------------------------------------------
-    def _sla_policies(self):
-        Policy = self.env["helpdesk.sla.policy"].sudo()
-        return Policy.browse(Policy._sla_policy_ids(tuple(sorted(self.company_id.ids))))
+    def _sla_policy_conditions(self):
+        """The active policies of these tickets' companies, as the plain values kept
+        per worker (``helpdesk.sla.policy._sla_conditions``)."""
+        return self.env["helpdesk.sla.policy"]._sla_policy_conditions(tuple(sorted(self.company_id.ids)))
 
-    def _sla_line_values(self, policy, target, hours, start):
+    def _sla_line_values(self, policy_id, target, hours, start):
         """Values of a new line; its deadline, paused hours and status derive
         from the ticket's pause log (a clock added late to a ticket that
         already waited knows those pauses)."""
         values = {
             "ticket_id": self.id,
-            "policy_id": policy.id,
+            "policy_id": policy_id,
             "target": target,
             "target_hours": hours,
             "start_date": start,
@@ -263,28 +264,30 @@ class HelpdeskTicket(models.Model):
         tickets = self.sudo().filtered(lambda t: not t.closed and t.active)
         if not tickets:
             return
-        policies = tickets._sla_policies()
+        policies = tickets._sla_policy_conditions()
+        Policy = self.env["helpdesk.sla.policy"].sudo()
         Line = self.env["helpdesk.ticket.sla"].sudo()
         now = fields.Datetime.now()
         to_remove = Line
         to_create = []
         for ticket in tickets:
-            matching = policies.filtered(lambda p: p._matches(ticket))
+            matching = [policy for policy in policies if Policy._sla_conditions_match(policy, ticket)]
+            matching_ids = {policy["id"] for policy in matching}
             lines = ticket.sla_ids
-            to_remove |= lines.filtered(lambda l: l.policy_id not in matching and l.status in OPEN_STATUSES)
+            to_remove |= lines.filtered(lambda l: l.policy_id.id not in matching_ids and l.status in OPEN_STATUSES)
             existing = {(line.policy_id.id, line.target) for line in lines}
             new = [
-                (policy, target, hours)
+                (policy["id"], target, hours)
                 for policy in matching
-                for target, hours in policy._targets()
-                if (policy.id, target) not in existing
+                for target, hours in policy["targets"]
+                if (policy["id"], target) not in existing
             ]
             if not new:
                 continue
             # clocks added late start at the ticket's start
             clocks = lines.filtered(lambda l: l.target != "next_response")
             start = min(clocks.mapped("start_date")) if clocks else (ticket.create_date or now)
-            to_create += [ticket._sla_line_values(policy, target, hours, start) for policy, target, hours in new]
+            to_create += [ticket._sla_line_values(policy_id, target, hours, start) for policy_id, target, hours in new]
         if to_remove:
             to_remove.unlink()
         if to_create:
@@ -296,18 +299,19 @@ class HelpdeskTicket(models.Model):
         tickets = self.sudo().filtered(lambda t: not t.closed and t.active)
         if not tickets:
             return
-        policies = tickets._sla_policies().filtered("next_response_hours")
+        policies = [policy for policy in tickets._sla_policy_conditions() if policy["next_response_hours"] > 0]
         if not policies:
             return
+        Policy = self.env["helpdesk.sla.policy"].sudo()
         to_create = []
         for ticket in tickets:
             running = ticket.sla_ids.filtered(
                 lambda l: l.target == "next_response" and l.status in OPEN_STATUSES
-            ).policy_id
+            ).policy_id.ids
             to_create += [
-                ticket._sla_line_values(policy, "next_response", policy.next_response_hours, start)
+                ticket._sla_line_values(policy["id"], "next_response", policy["next_response_hours"], start)
                 for policy in policies
-                if policy not in running and policy._matches(ticket)
+                if policy["id"] not in running and Policy._sla_conditions_match(policy, ticket)
             ]
         if to_create:
             self.env["helpdesk.ticket.sla"].sudo().create(to_create)

@@ -58,6 +58,15 @@ class TestSlaMatching(SlaCommon):
         ]:
             ticket = self.create_ticket_at(MONDAY_9, **dict(values, **{field: value}))
             self.assertFalse(ticket.sla_ids, f"the policy should not match without {field}")
+        # the policies are kept per worker as plain values: deleting the tag they name
+        # lifts that condition there too, as it does on the policy
+        bug.unlink()
+        self.assertFalse(policy.tag_ids)
+        untagged = self.create_ticket_at(MONDAY_9, **dict(values, tag_ids=[Command.clear()]))
+        self.assertEqual(untagged.sla_ids.policy_id, policy)
+        incident.unlink()
+        untyped = self.create_ticket_at(MONDAY_9, **dict(values, tag_ids=[Command.clear()], type_id=False))
+        self.assertEqual(untyped.sla_ids.policy_id, policy)
 
     def test_rematch_on_change(self):
         ticket = self.create_ticket_at(MONDAY_9, priority="1")

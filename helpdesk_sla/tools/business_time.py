@@ -21,7 +21,7 @@ Conventions
 Public API (used by helpdesk_sla and helpdesk_reports)::
 
     calendar_from_record(calendar) -> BusinessCalendar
-    working_intervals(cal, start, end) -> list[(datetime, datetime)]
+    working_intervals(cal, start, end) -> tuple[(datetime, datetime)]
     working_hours_between(cal, start, end) -> float
     add_working_hours(cal, start, hours) -> datetime
     deadline_with_pauses(cal, start, hours, pauses) -> datetime
@@ -30,6 +30,7 @@ Public API (used by helpdesk_sla and helpdesk_reports)::
 """
 
 import bisect
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
@@ -229,13 +230,17 @@ def _subtract(intervals, leaves):
     return result
 
 
+@functools.lru_cache(maxsize=512)
 def working_intervals(cal, start, end):
     """Working intervals of ``cal`` inside [start, end), sorted and merged,
-    as ``(start_utc, end_utc)`` pairs."""
+    as a tuple of ``(start_utc, end_utc)`` pairs.
+
+    Memoized (a pure function of immutable values): the clocks of a batch of
+    tickets created together start at the same instant on the same calendar."""
     if start >= end:
-        return []
+        return ()
     if cal.always_open:
-        return _subtract([(start, end)], cal.leaves)
+        return tuple(_subtract([(start, end)], cal.leaves))
     by_weekday = {}
     for att in cal.attendances:
         if att.minute_to > att.minute_from:
@@ -257,7 +262,7 @@ def working_intervals(cal, start, end):
                 if begin < finish:
                     raw.append((begin - offset, finish - offset))
             day += ONE_DAY
-    return _subtract(_merge(raw), cal.leaves)
+    return tuple(_subtract(_merge(raw), cal.leaves))
 
 
 def _seconds(delta):

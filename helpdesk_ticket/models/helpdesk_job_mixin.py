@@ -76,30 +76,51 @@ class HelpdeskJobMixin(models.AbstractModel):
     @api.model
     def _job_wake_cron(self, xmlid):
         """Run the cron ``xmlid`` (a job, or one of Odoo's, such as the mail
-        scheduler) as soon as this transaction commits, once per transaction."""
+        scheduler) as soon as this transaction commits, once per transaction.
+
+        Every cron woken by a transaction (a new ticket wakes its acknowledgement,
+        the notifications of the message received, the assignment notice and the
+        mail queue) is triggered at once, before the commit: one query, one insert
+        of their triggers and one notification of the cron workers after the commit
+        (Odoo's ``_trigger`` makes each of these per cron, the notification on a new
+        connection to the ``postgres`` database)."""
         data = self.env.cr.precommit.data
-        key = f"helpdesk.job.wake.{xmlid}"
-        if data.get(key):
+        woken = data.get("helpdesk.job.wake")
+        if woken is None:
+            woken = data["helpdesk.job.wake"] = set()
+            self.env.cr.precommit.add(self._job_trigger_woken)
+        woken.add(xmlid)
+
+    @api.model
+    def _job_trigger_woken(self):
+        """Trigger now the crons woken in this transaction (``_job_wake_cron``)."""
+        xmlids = self.env.cr.precommit.data.pop("helpdesk.job.wake", ())
+        # the ids from ir.model.data's cache (env.ref() checks each exists: a query per cron)
+        cron_ids = [self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False) for xmlid in xmlids]
+        cron_ids = [cron_id for cron_id in cron_ids if cron_id]
+        if not cron_ids:
             return
-        data[key] = True
-
-        def trigger():
-            # the cron's id from ir.model.data's cache (env.ref() checks it exists: a query)
-            cron = self.env["ir.cron"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
-            if not cron:
-                return
-            # the precommit hooks also run before and after each flushing savepoint
-            # (every step of a job): a wake-up this transaction already made (a
-            # trigger due now whose creation date is the transaction's) serves until
-            # the commit, and one undone with its savepoint is no longer there
-            self.env.cr.execute(SQL(
-                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND create_date = %s AND call_at <= %s LIMIT 1",
-                cron.id, self.env.cr.now(), fields.Datetime.now(),
-            ))
-            if not self.env.cr.fetchone():
-                cron.sudo()._trigger()
-
-        self.env.cr.precommit.add(trigger)
+        now = fields.Datetime.now()
+        # an inactive cron ignores the triggers due now (as in ``ir.cron._trigger``).
+        # The precommit hooks also run before and after each flushing savepoint (every
+        # step of a job): a wake-up this transaction already made (a trigger due now
+        # whose creation date is the transaction's) serves until the commit, and one
+        # undone with its savepoint is no longer there
+        self.env.cr.execute(SQL(
+            """SELECT cron.id FROM ir_cron cron
+                WHERE cron.id = ANY(%s) AND cron.active
+                  AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger t
+                                   WHERE t.cron_id = cron.id AND t.create_date = %s AND t.call_at <= %s)""",
+            cron_ids, self.env.cr.now(), now,
+        ))
+        due = [row[0] for row in self.env.cr.fetchall()]
+        if not due:
+            return
+        self.env["ir.cron.trigger"].sudo().create([{"cron_id": cron_id, "call_at": now} for cron_id in due])
+        postcommit = self.env.cr.postcommit
+        if not postcommit.data.get("helpdesk.job.notified"):
+            postcommit.data["helpdesk.job.notified"] = True
+            postcommit.add(self.env["ir.cron"].sudo()._notifydb)
 
     @api.model
     def _job_retry_soon(self, job):

@@ -313,27 +313,36 @@ class HelpdeskTicket(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     @api.model
-    def _next_number(self, company):
-        """The next number of ``company``'s sequence (Odoo's ``next_by_code``). The
-        sequence is searched once for a batch of tickets (until the next flush or
-        commit: the data of the transaction's pre-commit hooks), not once per ticket."""
-        key = ("helpdesk.ticket.sequence", company.id)
-        sequences = self.env.cr.precommit.data.setdefault("helpdesk.ticket.sequences", {})
+    def _next_numbers(self, company, count):
+        """The ``count`` next numbers of ``company``'s ticket sequence (the one of
+        the company, else the shared one; Odoo's ``next_by_code`` when there is none).
+
+        A standard sequence without date ranges (the default: a PostgreSQL
+        sequence, never locked, gaps possible) gives a whole batch in one query,
+        its prefix and suffix interpolated once; any other numbers ticket by
+        ticket through ``ir.sequence`` (a no-gap sequence locks its row)."""
         Sequence = self.env["ir.sequence"].sudo().with_company(company)
-        if key not in sequences:
-            sequences[key] = Sequence.search(
-                [("code", "=", "helpdesk.ticket"), ("company_id", "in", [company.id, False])],
-                order="company_id", limit=1,
-            ).id
-        if not sequences[key]:
-            return Sequence.next_by_code("helpdesk.ticket")
-        return Sequence.browse(sequences[key])._next()
+        sequence = Sequence.search(
+            [("code", "=", "helpdesk.ticket"), ("company_id", "in", [company.id, False])],
+            order="company_id", limit=1,
+        )
+        if not sequence:
+            return [Sequence.next_by_code("helpdesk.ticket") for _i in range(count)]
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence._next() for _i in range(count)]
+        self.env.cr.execute(SQL(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count,
+        ))
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [prefix + "%%0%sd" % sequence.padding % number + suffix for number, in self.env.cr.fetchall()]
 
     @api.model_create_multi
     def create(self, vals_list):
         departments = self.env["helpdesk.department"].browse(
             [vals["department_id"] for vals in vals_list if vals.get("department_id")]
         )
+        # the numbers of the batch, drawn per company
+        to_number = defaultdict(list)
         for vals in vals_list:
             if not vals.get("number"):
                 company = self.env.company
@@ -341,7 +350,11 @@ class HelpdeskTicket(models.Model):
                     company = self.env["res.company"].browse(vals["company_id"])
                 elif vals.get("department_id"):
                     company = departments.browse(vals["department_id"]).company_id
-                vals["number"] = self._next_number(company)
+                to_number[company].append(vals)
+        for company, company_vals in to_number.items():
+            for vals, number in zip(company_vals, self._next_numbers(company, len(company_vals))):
+                vals["number"] = number
+        for vals in vals_list:
             if not vals.get("partner_id") and vals.get("partner_email"):
                 partner = self.env["res.partner"]._helpdesk_find_partner(vals["partner_email"])
                 if partner:
@@ -432,7 +445,11 @@ class HelpdeskTicket(models.Model):
         department's reopen window (a later reply makes a follow-up ticket: the mail
         gateway routes it there)."""
         tickets = self.sudo()
-        tickets.write({"date_last_customer_message": message.date})
+        # the latest date stays (a mail delayed on its way is not the last message;
+        # a ticket created from this message has its date already)
+        tickets.filtered(
+            lambda t: not t.date_last_customer_message or t.date_last_customer_message < message.date
+        ).write({"date_last_customer_message": message.date})
         tickets._helpdesk_resume_after_customer_reply()
 
     def _on_agent_message(self, message):

@@ -130,6 +130,25 @@ class TestJobMixinWake(TransactionCase):
         self.cr.flush()
         self.assertEqual(len(self._runs(CRON) - before), 1, "one wake-up across the savepoints")
 
+    def test_every_cron_woken_by_a_transaction_in_one_go(self):
+        """A new ticket wakes several jobs (its acknowledgement, the notification of
+        its mail, its assignment notice, the mail queue): their triggers are made
+        together and the cron workers are told once, after the commit."""
+        Ticket = self.env["helpdesk.ticket"]
+        crons = [CRON, "helpdesk_ticket.ir_cron_helpdesk_ticket_schedule", "mail.ir_cron_mail_scheduler_action"]
+        before = {xmlid: self._runs(xmlid) for xmlid in crons}
+        notifications = len(self.cr.postcommit._funcs)
+        for xmlid in crons:
+            Ticket._job_wake_cron(xmlid)
+        inactive = self.env.ref(crons[1])
+        inactive.active = False  # an inactive cron ignores a trigger due now (as Odoo's _trigger)
+        self.env.flush_all()
+        self.cr.flush()
+        self.assertEqual(len(self._runs(crons[0]) - before[crons[0]]), 1)
+        self.assertEqual(len(self._runs(crons[2]) - before[crons[2]]), 1)
+        self.assertFalse(self._runs(crons[1]) - before[crons[1]], "no run of an inactive cron")
+        self.assertEqual(len(self.cr.postcommit._funcs) - notifications, 1, "the cron workers are told once")
+
     def test_wake_up_undone_with_its_savepoint_is_made_again(self):
         Ticket = self.env["helpdesk.ticket"]
         before = self._runs(CRON)

@@ -28,6 +28,38 @@ class TestTicket(HelpdeskCommon):
         self.assertEqual(as_ints, sorted(as_ints))
         self.assertEqual(tickets[0].display_name, f"{numbers[0]} Request via email")
 
+    def test_numbers_of_a_batch_from_any_kind_of_sequence(self):
+        """A batch draws its numbers at once from a standard sequence (one query) and
+        one by one from a no-gap or a yearly (date range) sequence: in every case
+        each ticket has its own number, in creation order, formatted by the sequence."""
+        sequence = self.env.ref("helpdesk_ticket.seq_helpdesk_ticket")
+        Ticket = self.env["helpdesk.ticket"]
+
+        def batch(label):
+            return Ticket.create([{"name": f"{label} {i}", "channel": "api"} for i in range(4)]).mapped("number")
+
+        Ticket._next_numbers(self.env.company, 1)  # the company and its sequence read once
+        counts = []
+        for count in (1, 25):
+            self.env.invalidate_all()
+            queries = self.cr.sql_log_count
+            self.assertEqual(len(set(Ticket._next_numbers(self.env.company, count))), count)
+            counts.append(self.cr.sql_log_count - queries)
+        self.assertEqual(counts[0], counts[1], "25 numbers in as many queries as one")
+        sequence.write({"prefix": "T%(year)s-", "padding": 3})
+        numbers = batch("Standard")
+        year = fields.Date.today().year
+        self.assertEqual(len(set(numbers)), 4)
+        self.assertTrue(all(n.startswith(f"T{year}-") and len(n.rpartition("-")[2]) >= 3 for n in numbers), numbers)
+        self.assertEqual(numbers, sorted(numbers, key=lambda n: int(n.rpartition("-")[2])))
+        sequence.write({"implementation": "no_gap", "prefix": "NG-"})
+        first, *others = batch("No gap")
+        self.assertEqual([int(n[3:]) for n in others], [int(first[3:]) + i for i in range(1, 4)], "no gap")
+        sequence.write({"use_date_range": True, "prefix": "Y%(range_year)s/"})
+        numbers = batch("Yearly")
+        self.assertEqual(len(set(numbers)), 4)
+        self.assertTrue(all(n.startswith(f"Y{year}/") for n in numbers), numbers)
+
     def test_number_is_never_rewritten(self):
         ticket = self._create_ticket()
         with self.assertRaises(UserError):
