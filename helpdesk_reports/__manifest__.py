@@ -20,6 +20,6 @@
         "data/ir_cron_data.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/helpdesk_reports_demo.xml"],
+    "demo": ["demo/helpdesk_reports_demo.xml", "demo/helpdesk_workload_demo.xml"],
     "installable": True,
 }
