@@ -3,6 +3,8 @@ import re
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.helpdesk_ticket.tests.common import activate_languages
+
 from .common import HelpdeskPortalCommon
 
 
@@ -199,3 +201,32 @@ class TestPortalPropertiesTour(HelpdeskPortalCommon):
         self.assertEqual(ticket.ticket_properties["units"], 4)
         self.assertEqual(ticket.ticket_properties["model"], "x1")
         self.assertEqual(ticket.department_id, self.department_a)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPropertiesLanguages(HelpdeskPortalCommon):
+    """The custom fields' errors and the expected dates are served in the visitor's
+    language (Thai and Persian)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        setup_properties(cls)
+        activate_languages(cls.env, ["helpdesk_portal"])
+
+    def test_errors_in_thai_and_persian(self):
+        data = {
+            "department_id": str(self.department_a.id), "subject": "Scanner", "description": "Jams",
+            f"property_{self.department_a.id}_model": "x1",
+            f"property_{self.department_a.id}_units": "many",
+        }
+        for lang, missing, wrong in (
+            ("th_TH", "โปรดกรอก &#34;Serial number&#34;", "&#34;Units&#34; ต้องเป็นจำนวนเต็ม"),
+            ("fa_IR", "لطفاً «Serial number» را پر کنید.", "«Units» باید یک عدد صحیح باشد."),
+        ):
+            with self.subTest(lang=lang):
+                self.user_a.lang = lang
+                self.login(self.user_a)
+                response = self.post("/my/tickets/new", data)
+                self.assertIn(missing, response.text)
+                self.assertIn(wrong, response.text)
