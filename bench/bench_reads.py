@@ -4,6 +4,7 @@ over a large ticket table; every SQL query of these paths is EXPLAIN ANALYZEd
 and a sequential scan of the ticket table is reported."""
 import os
 import re
+import time
 
 from .common import capture_queries, explain
 
@@ -151,6 +152,12 @@ def measure_at(ctx, rows):
             model = {"ours": "helpdesk.ticket", "crm": "crm.lead", "oca": "helpdesk.ticket"}[system]
             total = grow.grow(env, model, rows)
             ctx.log(f"reads {system}: {total} rows in {TABLES[system]}")
+            if system == "ours" and "helpdesk.ticket.summary" in env:
+                # the copies were inserted with SQL, past the ORM that flags tickets for the
+                # analysis summary's job: recount every hour, as the job would have
+                t0 = time.perf_counter()
+                env["helpdesk.ticket.summary"]._rebuild()
+                ctx.log(f"reads ours: analysis summary recounted in {time.perf_counter() - t0:.1f}s")
             paths = PATHS[system](env, ctx.fx(system, env))
             for name in NAMES:
                 ms, seq = _measure(ctx, env, system, f"{name}-{rows}", paths[name], TABLES[system])

@@ -25,7 +25,7 @@ SCALES = {
               "read_rows": [10_000, 100_000, 1_000_000], "portal_clients": 8, "portal_requests": 100,
               "workers": 4, "repeat": 5},
 }
-BENCHMARKS = ["intake", "create", "reads", "sla", "portal"]  # sla uses the tickets grown by reads
+BENCHMARKS = ["intake", "create", "reads", "sla", "portal", "replica"]  # sla uses the tickets grown by reads
 
 
 class Context:
@@ -88,7 +88,7 @@ def main(argv=None):
     from . import common
     common.init_odoo(args.conf)
     import odoo
-    from . import bench_create, bench_intake, bench_portal, bench_reads, bench_sla, fixtures
+    from . import bench_create, bench_intake, bench_portal, bench_reads, bench_replica, bench_sla, fixtures
 
     ctx = Context(args)
     report = common.report
@@ -105,7 +105,7 @@ def main(argv=None):
     # the records live in closed cursors: rebind them to fresh environments lazily by id
     ctx.fixtures = {system: _ids(fx) for system, fx in ctx.fixtures.items()}
     modules = {"intake": bench_intake, "create": bench_create, "sla": bench_sla, "reads": bench_reads,
-               "portal": bench_portal}
+               "portal": bench_portal, "replica": bench_replica}
     selected = args.only.split(",") if args.only else BENCHMARKS
     durations = {}
     for name in selected:
