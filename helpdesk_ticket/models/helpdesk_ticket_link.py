@@ -121,12 +121,15 @@ class HelpdeskTicket(models.Model):
             incidents = problem.incident_ids.filtered(lambda t: not t.closed and t.active)
             if not incidents:
                 continue
-            body = problem.problem_resolution
-            if is_html_empty(body):
-                body = Markup("<p>%s</p>") % self.env._(
-                    "The issue behind your request has been solved. Please reply if it still happens."
-                )
+            resolution = problem.problem_resolution
             for incident in incidents:
+                body = resolution
+                if is_html_empty(body):
+                    # the standard sentence in the customer's language
+                    customer_env = self.with_context(lang=incident.partner_id.lang or self.env.lang).env
+                    body = Markup("<p>%s</p>") % customer_env._(
+                        "The issue behind your request has been solved. Please reply if it still happens."
+                    )
                 incident.message_post(
                     body=body, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_comment",
                 )
