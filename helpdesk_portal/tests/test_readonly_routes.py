@@ -15,9 +15,8 @@ import logging
 import re
 import threading
 
-from werkzeug.urls import url_encode
-
 from odoo.tests import tagged
+from werkzeug.urls import url_encode
 
 from .common import HelpdeskPortalCommon
 
