@@ -8,6 +8,7 @@
     "website": "https://github.com/odoo-helpdesk/odoo-helpdesk",
     "depends": ["helpdesk_ticket", "im_livechat"],
     "data": [
+        "security/ir.model.access.csv",
         "data/helpdesk_livechat_cron.xml",
         "data/helpdesk_livechat_automation_data.xml",
         "views/im_livechat_channel_views.xml",

@@ -3,3 +3,4 @@ from . import discuss_channel
 from . import helpdesk_ticket
 from . import chatbot_script_step
 from . import rating_rating
+from . import helpdesk_livechat_attempt

@@ -25,6 +25,13 @@ class ChatbotScriptStep(models.Model):
         # sudo: discuss.channel - the visitor's request moves the script forward (as Odoo does)
         discuss_channel.sudo().chatbot_current_step_id = self.id
         ticket = discuss_channel.sudo()._helpdesk_chatbot_ticket(self)
+        if not ticket:
+            # the visitor's address or email reached the limit of tickets filed by chatbots
+            text = self.env._(
+                "Too many tickets were requested from this connection or for this email address. "
+                "Please try again later, or write to us by email."
+            )
+            return discuss_channel._chatbot_post_message(self.chatbot_script_id, plaintext2html(text))
         text = self.env._("Your ticket number is %s.", ticket.number)
         if self.message:
             text = f"{self.message}\n{text}"

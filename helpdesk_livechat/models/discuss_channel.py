@@ -4,9 +4,10 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.http import request
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, email_normalize, email_split, html2plaintext, sql
+from odoo.tools import SQL, clean_context, email_normalize, email_split, html2plaintext, sql
 
 _logger = logging.getLogger(__name__)
 
@@ -268,7 +269,9 @@ class DiscussChannel(models.Model):
         contact by the ordinary creation, like the sender of a mail). The email is
         never written on a contact, nothing about that contact is told in the chat."""
         self.ensure_one()
-        channel = self.with_user(SUPERUSER_ID)
+        # superuser without default_* keys: a request's context must not choose values of
+        # the ticket or of what its creation makes (contacts, followers, messages)
+        channel = self.with_user(SUPERUSER_ID).with_context(clean_context(self.env.context))
         vals = channel._helpdesk_prepare_ticket_values(channel._helpdesk_visitor_description())
         if department:
             vals["department_id"] = department.id
@@ -290,12 +293,29 @@ class DiscussChannel(models.Model):
         ticket = self._helpdesk_tickets()[:1]
         if ticket:
             return ticket
-        return self._helpdesk_file_ticket(
-            self._helpdesk_visitor_email(),
+        email = self._helpdesk_visitor_email()
+        # any anonymous visitor can reach this step: the same limits as the portal's
+        # public form, per address (IPv6 /64) and per email, held in the database
+        Attempt = self.env["helpdesk.livechat.attempt"].sudo()
+        checks = [("chatbot_ip", self._helpdesk_visitor_address()), ("chatbot_email", email)]
+        if Attempt._is_blocked(checks):
+            return ticket
+        ticket = self._helpdesk_file_ticket(
+            email,
             step.helpdesk_department_id,
             self.env._("Created by the chatbot %s of a live chat. The email address was typed by the visitor "
                        "and is not verified.", step.chatbot_script_id.title),
         )
+        Attempt._record_attempts(checks)
+        return ticket
+
+    def _helpdesk_visitor_address(self):
+        """Rate-limit key of the address of the visitor's request (IPv6 by /64), False
+        outside a request. Behind a reverse proxy, Odoo reads X-Forwarded-For only with
+        ``--proxy-mode``."""
+        if not request or not getattr(request, "httprequest", None):
+            return False
+        return self.env["helpdesk.livechat.attempt"]._client_key(request.httprequest.remote_addr)
 
     # ------------------------------------------------------------------
     # Missed chats (job of helpdesk.job.mixin)

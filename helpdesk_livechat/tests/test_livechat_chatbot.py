@@ -147,3 +147,43 @@ class TestLivechatChatbotAttacker(ChatbotVisitorCase):
         self.assertNotIn("not verified", seen)
         self.assertNotIn(ticket.user_id.name or "no agent", seen)
         self.assertFalse(channel.message_ids.filtered(lambda m: "fraud" in (m.body or "")))
+
+
+@tagged("post_install", "-at_install")
+class TestLivechatChatbotRateLimit(ChatbotVisitorCase):
+    """Any anonymous visitor reaches the *Create Ticket* step: the tickets it files are
+    limited per address and per email, in the database, like the portal's public form."""
+
+    def test_limit_per_email_then_per_address(self):
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param("helpdesk_livechat.chatbot_limit_email", "2")
+        ICP.set_param("helpdesk_livechat.chatbot_limit_ip", "3")
+        for description in ("First problem", "Second problem"):
+            self._new_visitor()
+            self.assertEqual(len(self._tickets(self._chat_to_ticket("flood@visitor.example", description))), 1)
+        # a third chat for the same email (a new guest, same address): no ticket, a clear answer
+        self._new_visitor()
+        channel = self._chat_to_ticket("FLOOD@visitor.example", "Third problem")
+        self.assertFalse(self._tickets(channel))
+        self.assertFalse(self.env["helpdesk.ticket"].search([("name", "=", "Third problem")]))
+        last = channel.message_ids.sorted("id")[-1]
+        self.assertEqual(last.author_id, self.script.operator_partner_id)
+        self.assertIn("Too many tickets were requested", last.body)
+        self.assertNotIn("HD-", last.body)
+        self.assertIn("Too many tickets were requested", self._visitor_sees(channel))
+        # another email from the same address: one more, then the address's limit (3)
+        self._new_visitor()
+        self.assertTrue(self._tickets(self._chat_to_ticket("other@visitor.example", "Fourth problem")))
+        self._new_visitor()
+        self.assertFalse(self._tickets(self._chat_to_ticket("third@visitor.example", "Fifth problem")))
+        # held in the database as keyed hashes, never the raw address or email
+        attempts = self.env["helpdesk.livechat.attempt"].sudo().search([])
+        self.assertEqual(len(attempts), 6, "3 tickets x (address, email)")
+        self.assertFalse(attempts.filtered(lambda a: "visitor.example" in a.key or "127.0.0.1" in a.key))
+
+    def test_address_key_ipv6_by_64(self):
+        Attempt = self.env["helpdesk.livechat.attempt"]
+        self.assertEqual(Attempt._client_key("2001:db8:1:2:aaaa::1"), Attempt._client_key("2001:db8:1:2:ffff::9"))
+        self.assertNotEqual(Attempt._client_key("2001:db8:1:2::1"), Attempt._client_key("2001:db8:1:3::1"))
+        self.assertEqual(Attempt._client_key("::ffff:192.0.2.7"), "192.0.2.7")
+        self.assertEqual(Attempt._client_key("not an address"), "not an address")
