@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .common import HelpdeskCommon
+from .common import HelpdeskCommon, activate_languages
 
 
 @tagged("post_install", "-at_install")
@@ -118,3 +118,9 @@ class TestPoorRatingFollowUp(HelpdeskCommon):
             counts = count(departments)
         self.assertEqual(counts[self.department_b.id], 1)
         self.assertEqual(sum(counts.values()), 2)
+
+    def test_follow_up_terms_in_thai_and_persian(self):
+        activate_languages(self.env, ["helpdesk_ticket"])
+        self.assertEqual(self.tag.with_context(lang="th_TH").name, "ต้องติดตามผล")
+        self.assertEqual(self.tag.with_context(lang="fa_IR").name, "نیاز به پیگیری")
+        self.assertEqual(self.activity_type.with_context(lang="fa_IR").name, "پیگیری امتیاز پایین")
