@@ -20,6 +20,6 @@ class MailResendMessage(models.TransientModel):
                 ticket.sudo().gateway_outbox_pending = True
                 ticket._job_wake("gateway_outbox_pending")
                 message._notify_message_notification_update()
-        if any(self.mapped("notification_ids")):
-            return super().resend_mail_action()
-        return {"type": "ir.actions.act_window_close"}
+        # always the whole chain: other addons resend their own deliveries (mail_gateway_line
+        # a failed LINE push of a plain Discuss chat); core's action closes the wizard
+        return super().resend_mail_action()
