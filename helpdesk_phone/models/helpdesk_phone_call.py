@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import plaintext2html
+from odoo.tools import clean_context, plaintext2html
 
 from odoo.addons.helpdesk_phone.tools import phone as hd_phone
 
@@ -118,7 +118,9 @@ class HelpdeskPhoneCall(models.Model):
                 message = ticket.message_post(
                     body=body,
                     message_type="comment",
-                    subtype_xmlid="helpdesk_phone.mt_call_shared" if shared else "helpdesk_phone.mt_call",
+                    # a call sent to the customer is a reply like any other: the portal's
+                    # conversation shows only the Discussions subtype (mail.mt_comment)
+                    subtype_xmlid="mail.mt_comment" if shared else "helpdesk_phone.mt_call",
                     partner_ids=ticket.partner_id.ids if shared else [],
                 )
                 if (
@@ -127,10 +129,13 @@ class HelpdeskPhoneCall(models.Model):
                 ):
                     ticket._on_agent_message(message)
             else:
-                # an agent may log a call with any contact they can read; the note
-                # itself needs no write access on the contact (as a mail thread
-                # would require), its author is the agent
-                message = call.partner_id.sudo().message_post(
+                # an agent may log a call with any contact they can read (checked
+                # here: the call's partner_id is any id the agent sends, e.g. a
+                # contact of another company); the note itself needs no write access
+                # on the contact (as a mail thread would require), its author is the
+                # agent; sudo without the caller's default_* context keys
+                call.partner_id.check_access("read")
+                message = call.partner_id.with_context(clean_context(self.env.context)).sudo().message_post(
                     body=body,
                     message_type="comment",
                     subtype_xmlid="helpdesk_phone.mt_call",

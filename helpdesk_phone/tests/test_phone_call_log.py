@@ -60,7 +60,7 @@ class TestPhoneCallLog(PhoneCommon):
         call = self._log(self.agent_a, ticket_id=ticket.id, direction="out", outcome="answered",
                          share_with_customer=True, notes="We will replace the fuser")
         message = call.message_id
-        self.assertEqual(message.subtype_id, self.env.ref("helpdesk_phone.mt_call_shared"))
+        self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"), "shown in the portal's conversation")
         self.assertFalse(message.subtype_id.internal)
         self.assertIn(self.customer, message.partner_ids)
         self.assertEqual(ticket.date_first_response, message.date, "a public agent message, as any reply")

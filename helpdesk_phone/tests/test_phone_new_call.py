@@ -214,3 +214,54 @@ class TestPhoneNewCall(PhoneCommon):
         self.assertEqual(len(page_many.open_ticket_ids), 20)
         self.assertEqual(len(page_many.recent_ticket_ids), 10)
         self.assertEqual(len(page_many.recent_call_ids), 10)
+
+    def test_new_call_contact_creation_takes_nothing_from_the_agents_context(self):
+        """The caller's contact is created with sudo: an agent's button context (their
+        browser's) must not add values to it, nor create a user through it."""
+        system = self.env.ref("base.group_system")
+        hostile = {
+            "default_user_ids": [(0, 0, {"login": "hd_phone_evil", "name": "Evil", "groups_id": [(6, 0, system.ids)]})],
+            "default_email": "evil@attacker.example",
+            "default_parent_id": self.customer.id,
+            "default_comment": "<script>alert(1)</script>",
+        }
+        page = self._open_page("02-555-0177")
+        page.new_partner_name = "Somchai Unknown"
+        result = page.with_context(**hostile).action_create_ticket()
+        ticket = self.env["helpdesk.ticket"].browse(result["res_id"])
+        self.assertFalse(ticket.parent_id, "nor to the ticket and call the page creates")
+        self.assertEqual(ticket.channel, "phone")
+        partner = ticket.partner_id
+        self.assertEqual(partner.name, "Somchai Unknown")
+        self.assertFalse(self.env["res.users"].with_context(active_test=False).search([("login", "=", "hd_phone_evil")]))
+        self.assertFalse(partner.user_ids)
+        self.assertFalse(partner.email)
+        self.assertFalse(partner.parent_id)
+        self.assertFalse(partner.comment)
+        # over-long input is refused with a message, nothing created
+        page = self._open_page("02-555-0166")
+        page.new_partner_name = "x" * 5000
+        with self.assertRaises(UserError):
+            page.action_log_on_contact()
+        page = self._open_page("02-555-0155")
+        page.number = "1" * 5000
+        with self.assertRaises(UserError):
+            page.action_create_ticket()
+        self.assertFalse(self.env["res.partner"].search([("name", "in", ["x" * 5000, "1" * 5000])]))
+
+    def test_new_call_contact_of_another_company_refused(self):
+        """The page's caller and a call's contact are ids the agent sends: logging on a
+        contact the agent cannot read is refused before anything is posted as sudo."""
+        other_company = self.env["res.company"].create({"name": "Other Phone Co"})
+        stranger = self.env["res.partner"].create({
+            "name": "Other Company Contact", "phone": "02-555-0144", "company_id": other_company.id,
+        })
+        page = self._open_page("02-555-0133")
+        page.partner_id = stranger
+        with self.assertRaises(AccessError):
+            page.action_log_on_contact()
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.phone.call"].with_user(self.agent_a).create(
+                {"partner_id": stranger.id, "direction": "in", "notes": "planted"}
+            )
+        self.assertFalse(stranger.message_ids.filtered(lambda m: "planted" in (m.body or "")))

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import clean_context
 
 from odoo.addons.helpdesk_phone.models.helpdesk_phone_call import DIRECTIONS, OUTCOMES
 from odoo.addons.helpdesk_phone.tools import phone as hd_phone
@@ -9,6 +10,9 @@ MAX_CALLERS = 20
 #: open tickets, earlier tickets and earlier calls shown for the caller
 MAX_OPEN_TICKETS = 20
 MAX_HISTORY = 10
+#: a contact made from the page: longest name and number the agent may type
+MAX_NAME_LENGTH = 128
+MAX_NUMBER_LENGTH = 64
 
 
 class HelpdeskNewCall(models.TransientModel):
@@ -147,15 +151,23 @@ class HelpdeskNewCall(models.TransientModel):
             raise UserError(self.env._("Several contacts have this number: choose the caller first."))
         if not (self.number or "").strip() and not (self.new_partner_name or "").strip():
             raise UserError(self.env._("Enter the caller's number or name."))
+        name = (self.new_partner_name or "").strip()
+        if len(name) > MAX_NAME_LENGTH:
+            raise UserError(self.env._("The caller's name is limited to %(count)s characters.", count=MAX_NAME_LENGTH))
+        if len((self.number or "").strip()) > MAX_NUMBER_LENGTH:
+            raise UserError(self.env._("The number is limited to %(count)s characters.", count=MAX_NUMBER_LENGTH))
         number = self.number_e164 or (self.number or "").strip() or False
         if self.number_e164:
             number = self.env["res.partner"]._phone_format(
                 number=self.number_e164, country=self.env.company.country_id, force_format="INTERNATIONAL",
             ) or self.number_e164
         # agents may not have the *Contact Creation* right: the caller's contact is
-        # made like the mail gateway makes an unknown sender's, with these fields only
-        partner = self.env["res.partner"].sudo().create({
-            "name": (self.new_partner_name or "").strip() or number,
+        # made like the mail gateway makes an unknown sender's, with these fields only.
+        # The button's context comes from the agent's browser: without its default_*
+        # keys, which sudo would otherwise apply to the contact and to what it creates
+        # (default_user_ids would create a user with any groups)
+        partner = self.env["res.partner"].with_context(clean_context(self.env.context)).sudo().create({
+            "name": name or number,
             "phone": number,
             "company_id": False,
         }).sudo(False)
@@ -174,9 +186,16 @@ class HelpdeskNewCall(models.TransientModel):
             "notes": self.notes,
         }
 
+    def _without_defaults(self):
+        """The page without the ``default_*`` keys of the button's context: they would
+        reach every record its buttons create (ticket, call, message), whatever model
+        they were meant for."""
+        return self.with_context(clean_context(self.env.context))
+
     def action_create_ticket(self):
         """Open a phone ticket for the caller (created if unknown) and log the call on it."""
         self.ensure_one()
+        self = self._without_defaults()
         partner = self._caller()
         subject = (self.ticket_subject or "").strip() or self.env._("Call from %(caller)s", caller=partner.name)
         ticket = self.env["helpdesk.ticket"].create({
@@ -190,6 +209,7 @@ class HelpdeskNewCall(models.TransientModel):
 
     def _log_call_on_ticket(self, ticket):
         self.ensure_one()
+        self = self._without_defaults()
         ticket.check_access("read")
         self.env["helpdesk.phone.call"].create(self._call_values(ticket))
         return self._open(ticket)
@@ -197,6 +217,7 @@ class HelpdeskNewCall(models.TransientModel):
     def action_log_on_contact(self):
         """Log the call on the caller's contact only (no ticket needed)."""
         self.ensure_one()
+        self = self._without_defaults()
         self.env["helpdesk.phone.call"].create(self._call_values())
         return self._open(self.partner_id)
 
