@@ -15,7 +15,8 @@ class HelpdeskTicket(models.Model):
 
     def _on_created(self):
         """A ticket made from a live chat that the visitor already rated gets the
-        rating (and, if positive, the Praise tag: an automation rule)."""
+        rating (and, if positive, the Praise tag: an automation rule; if poor, the
+        follow-up of helpdesk_ticket's poor ratings)."""
         super()._on_created()
         from_chat = self.filtered("livechat_channel_id")
         if not from_chat:
@@ -30,3 +31,5 @@ class HelpdeskTicket(models.Model):
             if mine:
                 mine.helpdesk_ticket_id = ticket
                 ratings -= mine
+                # rated before the ticket existed: a poor rating is followed up now
+                mine._helpdesk_follow_up_poor_ratings()

@@ -24,3 +24,11 @@ class RatingRating(models.Model):
         for rating in self:
             ticket = first.get(rating.res_id) if rating in chat_ratings else None
             rating.helpdesk_ticket_id = ticket or rating.helpdesk_ticket_id
+
+    def _helpdesk_rated_ticket(self):
+        """A live chat's rating is about the ticket made from the conversation: a poor one
+        is followed up on that ticket like a poor rating of the ticket itself."""
+        self.ensure_one()
+        if self.res_model == "discuss.channel":
+            return self.helpdesk_ticket_id
+        return super()._helpdesk_rated_ticket()

@@ -32,11 +32,12 @@ class MissedChatCommon(LivechatCommon):
             pass
         self.env.invalidate_all()
 
-    def _rate(self, channel, value):
+    def _rate(self, channel, value, feedback=None):
         """The visitor rates the conversation (what /im_livechat/feedback writes)."""
         return self.env["rating.rating"].sudo().create({
             "res_model_id": self.env["ir.model"]._get_id("discuss.channel"),
             "res_id": channel.id, "rating": value, "consumed": True, "is_internal": False,
+            "feedback": feedback,
         })
 
 
@@ -217,6 +218,65 @@ class TestLivechatRating(MissedChatCommon):
         ticket = self._tickets(channel)
         self.assertEqual(rating.helpdesk_ticket_id, ticket)
         self.assertIn(self.praise, ticket.tag_ids)
+
+    def _follow_ups(self, ticket):
+        activity_type = self.env.ref("helpdesk_ticket.mail_activity_type_poor_rating")
+        return ticket.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+
+    def test_poor_chat_rating_follows_up_the_ticket(self):
+        """A chat rated 1 or 2 is followed up on its ticket like a poor rating of the ticket:
+        the Needs follow-up tag, one activity for the department's manager quoting the comment."""
+        follow_up = self.env.ref("helpdesk_ticket.tag_needs_follow_up")
+        channel, _guest = self._guest_chat("Hello", name="Gina")
+        channel.with_user(self.agent_a).execute_command_ticket(body="/ticket Printer")
+        ticket = self._tickets(channel)
+        rating = self._rate(channel, 1, feedback="The operator left <b>me</b> waiting")
+        self.assertIn(follow_up, ticket.tag_ids)
+        self.assertNotIn(self.praise, ticket.tag_ids)
+        activity = self._follow_ups(ticket)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.manager)
+        self.assertIn("1/5", activity.summary)
+        self.assertIn("The operator left &lt;b&gt;me&lt;/b&gt; waiting</blockquote>", activity.note)
+        self.assertEqual(self.department_a.poor_rating_ticket_count, 1)
+        # the feedback route writes the same rating again with the visitor's new comment
+        rating.write({"rating": 2, "consumed": True, "feedback": "Still waiting"})
+        activity = self._follow_ups(ticket)
+        self.assertEqual(len(activity), 1, "never a second activity for the same ticket")
+        self.assertIn("Still waiting", activity.note)
+
+    def test_poor_rating_before_the_missed_chat_ticket(self):
+        """Rated before the ticket existed: the follow-up comes with the ticket."""
+        follow_up = self.env.ref("helpdesk_ticket.tag_needs_follow_up")
+        channel, _guest = self._guest_chat("Nobody there? gina@visitor.example")
+        rating = self._rate(channel, 2, feedback="Nobody answered")
+        self.assertFalse(rating.helpdesk_ticket_id)
+        channel._close_livechat_session()
+        self._run_job()
+        ticket = self._tickets(channel)
+        self.assertEqual(rating.helpdesk_ticket_id, ticket)
+        self.assertIn(follow_up, ticket.tag_ids)
+        self.assertNotIn(self.praise, ticket.tag_ids)
+        activity = self._follow_ups(ticket)
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Nobody answered</blockquote>", activity.note)
+
+    def test_good_chat_rating_is_praise_only(self):
+        follow_up = self.env.ref("helpdesk_ticket.tag_needs_follow_up")
+        channel, _guest = self._guest_chat("Hello", name="Gina")
+        channel.with_user(self.agent_a).execute_command_ticket(body="/ticket Printer")
+        ticket = self._tickets(channel)
+        self._rate(channel, 5, feedback="Great")
+        self.assertIn(self.praise, ticket.tag_ids)
+        self.assertNotIn(follow_up, ticket.tag_ids)
+        self.assertFalse(self._follow_ups(ticket))
+
+    def test_poor_rating_of_a_chat_without_ticket_does_nothing(self):
+        channel, _guest = self._guest_chat("Hello", name="Gina")
+        rating = self._rate(channel, 1, feedback="bad")
+        self.assertFalse(rating.helpdesk_ticket_id)
+        self.assertFalse(self.env["mail.activity"].search([
+            ("res_model", "=", "discuss.channel"), ("res_id", "=", channel.id)]))
 
     def test_other_ratings_untouched(self):
         ticket = self._create_ticket()
