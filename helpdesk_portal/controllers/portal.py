@@ -436,10 +436,11 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # /my/tickets/<id>
     # ------------------------------------------------------------------
     def _helpdesk_ticket_page_values(self, ticket_sudo, access_token, **kwargs):
-        # read-only route: tickets get their portal token at creation (field default) and
-        # their files theirs when attached (ir.attachment in this addon), so both calls
-        # below write nothing; a ticket or file older than that gets its token once, the
-        # request being run again on the primary by Odoo (ReadOnlySqlTransaction)
+        # read-only route: tickets get their portal token at creation (field default), the
+        # files listed here theirs when uploaded by the customer or posted on a message
+        # shown to the customer (this addon's ir.attachment and helpdesk.ticket), so both
+        # calls below write nothing; a ticket or file older than that gets its token once,
+        # the request being run again on the primary by Odoo (ReadOnlySqlTransaction)
         ticket_sudo._portal_ensure_token()
         attachments = ticket_sudo._portal_attachments()
         attachments.generate_access_token()

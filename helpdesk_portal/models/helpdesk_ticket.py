@@ -109,6 +109,16 @@ class HelpdeskTicket(models.Model):
             lines.append((prop["string"], str(value)))
         return lines
 
+    def _message_post_after_hook(self, message, msg_vals):
+        # the files of a message of the conversation shown to the customer get their
+        # download token now: the ticket page, a read-only route (served by a replica
+        # with db_replica_host), lists them with it and writes nothing. Files of
+        # internal notes never get one (test_portal_trust).
+        res = super()._message_post_after_hook(message, msg_vals)
+        if message.attachment_ids and self._portal_is_customer_message(message):
+            message.attachment_ids.sudo().generate_access_token()
+        return res
+
     def _portal_is_customer_message(self, message):
         """Whether ``message`` is part of the conversation shown to the customer: a
         comment or mail of a public subtype that was not hidden from the portal

@@ -181,16 +181,28 @@ class TestReadonlyRoutes(HelpdeskPortalCommon):
         self.assertEqual(self.article_thai.view_count, views + 1)
         self.assertFalse([m for m in capture.messages if RETRY_MESSAGE in m])
 
-    def test_ticket_files_get_their_token_when_attached(self):
-        """Files of a ticket carry a download token from their creation (the read-only
-        ticket page hands them out without writing); other records' files are untouched."""
-        attachment = self.env["ir.attachment"].create({
+    def test_ticket_files_get_their_token_when_shown(self):
+        """Files shown to the customer carry a download token from their creation (the
+        read-only ticket page hands them out without writing): the customer's uploads and
+        the files of public messages; agents' files and other records' files get none."""
+        upload = self.env["ir.attachment"].with_user(self.user_a).sudo().create({
             "name": "x.txt", "raw": b"x", "res_model": "helpdesk.ticket", "res_id": self.ticket_a.id,
         })
-        self.assertTrue(attachment.access_token)
-        other = self.env["ir.attachment"].create({
-            "name": "y.txt", "raw": b"y", "res_model": "res.partner", "res_id": self.customer.id,
+        self.assertTrue(upload.access_token)
+        agent_file = self.env["ir.attachment"].with_user(self.agent_a).create({
+            "name": "y.txt", "raw": b"y", "res_model": "helpdesk.ticket", "res_id": self.ticket_a.id,
+        })
+        self.assertFalse(agent_file.access_token)
+        public = self.ticket_a.with_user(self.agent_a).message_post(
+            body="invoice", message_type="comment", subtype_xmlid="mail.mt_comment",
+            attachments=[("invoice.txt", b"public")],
+        )
+        self.assertTrue(public.attachment_ids.access_token)
+        note = self.ticket_a.with_user(self.agent_a).message_post(
+            body="internal", subtype_xmlid="mail.mt_note", attachments=[("note.txt", b"internal")],
+        )
+        self.assertFalse(note.attachment_ids.access_token)
+        other = self.env["ir.attachment"].with_user(self.user_a).sudo().create({
+            "name": "z.txt", "raw": b"z", "res_model": "res.partner", "res_id": self.customer.id,
         })
         self.assertFalse(other.access_token)
-        other.write({"res_model": "helpdesk.ticket", "res_id": self.ticket_a.id})
-        self.assertTrue(other.access_token)
