@@ -2,6 +2,13 @@
     "name": "Helpdesk Messaging Apps",
     "summary": "WhatsApp, Telegram, Instagram and LINE chats become helpdesk tickets; agents answer from the ticket",
     "version": "18.0.1.0.0",
+    "description": """
+WhatsApp, Telegram, Instagram and LINE conversations of OCA's mail_gateway become
+helpdesk tickets: a chat without an open ticket opens one, later messages go to it,
+a WhatsApp sender is matched to a contact by phone number, agents answer from the
+ticket and the reply goes back through the chat.
+See README.md.
+""",
     "category": "Services/Helpdesk",
     "license": "AGPL-3",
     "author": "Odoo Helpdesk",

@@ -2,6 +2,13 @@
     "name": "Helpdesk Phone",
     "summary": "Phone as a real channel: numbers in E.164, caller lookup, call log, phone tickets",
     "version": "18.0.1.0.0",
+    "description": """
+Phone as a helpdesk channel: ticket and contact numbers in E.164 (phone_validation),
+found by any written form; Log a Call on tickets and contacts; a New Call page for
+agents and PBX links showing the caller, their open tickets and history; phone
+tickets with channel Phone.
+See README.md.
+""",
     "category": "Services/Helpdesk",
     "license": "LGPL-3",
     "author": "Odoo Helpdesk",

@@ -2,6 +2,12 @@
     "name": "Mail Gateway LINE",
     "summary": "LINE Messaging API connector for OCA's mail_gateway: LINE chats in Discuss, replies pushed back",
     "version": "18.0.1.0.0",
+    "description": """
+LINE Messaging API connector of OCA's mail_gateway: signed webhooks become messages
+in a Discuss chat per LINE user, replies are pushed back to LINE with images and
+file links, failed pushes show LINE's reason and can be resent.
+See README.md.
+""",
     "category": "Discuss",
     "license": "AGPL-3",
     "author": "Odoo Helpdesk",
