@@ -4,3 +4,4 @@ from . import mail_gateway_abstract
 from . import discuss_channel
 from . import helpdesk_ticket
 from . import helpdesk_routing_rule
+from . import mail_thread
