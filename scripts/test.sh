@@ -25,7 +25,9 @@ use_server_or_private_cluster "$WORK/pgdata"
 DB_NAME=${TEST_DB_NAME:-helpdesk_test_$$}
 CONF="$WORK/odoo.conf"
 write_odoo_conf "$CONF" "$DB_HOST" "$DB_PORT" "$DB_USER" "${DB_PASSWORD:-}" "$WORK/data"
-ADDONS=${ADDONS:-$(repo_addons)}
+# every addon of the repository, and OCA's messaging-app connectors that helpdesk_gateway's
+# tests drive (WhatsApp, Telegram, Instagram: declared in requirements-test.txt)
+ADDONS=${ADDONS:-$(repo_addons),mail_gateway_whatsapp,mail_gateway_telegram,mail_gateway_instagram}
 echo "== installing $ADDONS into $DB_NAME"
 if ! "${ODOO[@]}" -c "$CONF" -d "$DB_NAME" -i "$ADDONS" --stop-after-init --log-level=warn \
         > "$WORK/install.log" 2>&1; then

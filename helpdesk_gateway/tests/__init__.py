@@ -2,3 +2,4 @@ from . import test_gateway_webhooks
 from . import test_gateway_replies
 from . import test_gateway_line
 from . import test_gateway_guest_threads
+from . import test_gateway_channels

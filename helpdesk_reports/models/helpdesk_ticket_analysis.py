@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import PRIORITIES
+from odoo.addons.helpdesk_ticket.tools.channels import ticket_channel_selection
 from odoo.addons.helpdesk_ticket.tools.sql_view import create_view
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
@@ -37,7 +38,7 @@ class HelpdeskTicketAnalysis(models.Model):
     first_response_date = fields.Datetime("First Response on", readonly=True)
     department_id = fields.Many2one("helpdesk.department", string="Department", readonly=True)
     user_id = fields.Many2one("res.users", string="Agent", readonly=True)
-    channel = fields.Selection(CHANNELS, readonly=True)
+    channel = fields.Selection(ticket_channel_selection, readonly=True)
     type_id = fields.Many2one("helpdesk.ticket.type", string="Type", readonly=True)
     priority = fields.Selection(PRIORITIES, readonly=True)
     stage_id = fields.Many2one("helpdesk.stage", string="Stage", readonly=True)

@@ -1,7 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
-from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import CHANNELS, PRIORITIES
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import PRIORITIES
+from odoo.addons.helpdesk_ticket.tools.channels import ticket_channel_selection
 
 #: (target, field of the policy holding its hours)
 TARGET_FIELDS = [
@@ -44,7 +45,9 @@ class HelpdeskSlaPolicy(models.Model):
         "res.partner", string="Customers", domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
         help="Tickets of these customers (their company and its contacts). Empty: every customer.",
     )
-    channel = fields.Selection(CHANNELS, help="Tickets received on this channel. Empty: every channel.")
+    channel = fields.Selection(
+        ticket_channel_selection, help="Tickets received on this channel. Empty: every channel.",
+    )
     # -- targets ---------------------------------------------------------
     first_response_hours = fields.Float(
         "First Response (hours)", help="Working hours from the creation to the first public agent reply. 0: no target."
