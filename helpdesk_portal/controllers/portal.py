@@ -1,6 +1,5 @@
 import base64
 import functools
-import ipaddress
 import logging
 from collections import OrderedDict
 
@@ -39,21 +38,6 @@ def ascii_id(value):
         return None
     number = int(value)
     return number if 0 < number <= PG_INT_MAX else None
-
-
-def client_key(address):
-    """The key under which a client address is rate-limited: an IPv4 address as is,
-    an IPv6 address by its /64 network (one subscriber usually gets a whole /64 and
-    can change the rest at will); an IPv4-mapped IPv6 address as its IPv4 address."""
-    try:
-        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
-    except ValueError:
-        return (address or "unknown")[:64]
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def without_nul(route):
@@ -357,7 +341,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         """Rate-limit key of the client (IPv6 by /64). Behind a reverse proxy, Odoo takes
         the client address from X-Forwarded-For only with ``--proxy-mode`` and when
         the request carries X-Forwarded-Host (see SECURITY.md)."""
-        return client_key(request.httprequest.remote_addr)
+        return request.env["helpdesk.portal.attempt"]._client_key(request.httprequest.remote_addr)
 
     # ------------------------------------------------------------------
     # /my/tickets

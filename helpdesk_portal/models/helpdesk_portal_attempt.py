@@ -1,7 +1,6 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.tools.misc import hmac
 
 _logger = logging.getLogger(__name__)
 
@@ -28,11 +27,11 @@ LIMITS = {
 class HelpdeskPortalAttempt(models.Model):
     """One row per counted attempt of a rate-limited public action.
 
-    Kept in the database (not in worker memory) so that the limits hold with
-    several Odoo workers; keys are stored as keyed hashes, never as raw IP
-    addresses or email addresses. Old rows are removed by a cron."""
+    The counting (database rows for several workers, keyed hashes, advisory lock
+    per key) is ``helpdesk.rate.limit.mixin``'s; old rows are removed by a cron."""
 
     _name = "helpdesk.portal.attempt"
+    _inherit = ["helpdesk.rate.limit.mixin"]
     _description = "Helpdesk Portal Rate-Limited Attempt"
     _order = "create_date desc, id desc"
     _log_access = True
@@ -47,68 +46,12 @@ class HelpdeskPortalAttempt(models.Model):
         )
 
     @api.model
-    def _hash_key(self, kind, value):
-        value = (value or "").strip().lower()
-        return hmac(self.env(su=True), "helpdesk_portal_attempt", f"{kind}:{value}")
-
-    @api.model
-    def _limit_for(self, kind):
-        limit_param, limit_default, window_param, window_default = LIMITS[kind]
-        params = self.env["ir.config_parameter"].sudo()
-        try:
-            limit = int(params.get_param(limit_param, limit_default))
-        except ValueError:
-            limit = limit_default
-        try:
-            window = int(params.get_param(window_param, window_default))
-        except ValueError:
-            window = window_default
-        return limit, window
-
-    @api.model
-    def _is_blocked(self, checks):
-        """Whether any ``(kind, value)`` of ``checks`` reached its limit within its window.
-
-        Takes a transaction-level advisory lock per key so that two workers checking
-        the same key at once are serialized until the attempt is recorded (commit)."""
-        cr = self.env.cr
-        for kind, value in checks:
-            if not value:
-                continue
-            key = self._hash_key(kind, value)
-            cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"helpdesk_portal:{kind}:{key}"])
-        for kind, value in checks:
-            if not value:
-                continue
-            limit, window = self._limit_for(kind)
-            if limit <= 0:
-                continue
-            cr.execute(
-                """SELECT count(*) FROM helpdesk_portal_attempt
-                    WHERE kind = %s AND key = %s
-                      AND create_date > (now() AT TIME ZONE 'UTC') - make_interval(mins => %s)""",
-                [kind, self._hash_key(kind, value), window],
-            )
-            if cr.fetchone()[0] >= limit:
-                return True
-        return False
-
-    @api.model
-    def _record_attempts(self, checks):
-        """Count one attempt for each ``(kind, value)`` of ``checks``."""
-        vals_list = [
-            {"kind": kind, "key": self._hash_key(kind, value)} for kind, value in checks if value
-        ]
-        return self.sudo().create(vals_list)
+    def _rate_limits(self):
+        return LIMITS
 
     @api.model
     def _gc_attempts(self):
         """Cron: drop attempts older than the longest window (they no longer count)."""
-        longest = max(self._limit_for(kind)[1] for kind in LIMITS)
-        self.env.cr.execute(
-            """DELETE FROM helpdesk_portal_attempt
-                WHERE create_date < (now() AT TIME ZONE 'UTC') - make_interval(mins => %s)""",
-            [longest],
-        )
-        _logger.info("helpdesk_portal: removed %s expired rate-limit attempts", self.env.cr.rowcount)
+        deleted = self._delete_expired_attempts()
+        _logger.info("helpdesk_portal: removed %s expired rate-limit attempts", deleted)
         return True

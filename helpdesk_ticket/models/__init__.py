@@ -1,5 +1,6 @@
 from . import helpdesk_job_mixin
 from . import helpdesk_cached_config_mixin
+from . import helpdesk_rate_limit_mixin
 from . import helpdesk_department
 from . import helpdesk_stage
 from . import helpdesk_tag
