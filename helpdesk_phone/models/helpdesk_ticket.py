@@ -10,7 +10,7 @@ class HelpdeskTicket(models.Model):
     # from ``partner_phone``, read in the country of the customer, else the
     # ticket's company
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "mail.thread.phone"]
+    _inherit = ["helpdesk.ticket", "mail.thread.phone", "helpdesk.phone.search.mixin"]
 
     phone_invalid = fields.Boolean(
         "Unreadable Phone Number", compute="_compute_phone_invalid",
@@ -76,14 +76,6 @@ class HelpdeskTicket(models.Model):
             own = [("partner_phone", "ilike", text)]
         partners = self.env["res.partner"].with_context(active_test=False)._search(partner_domain)
         return expression.OR([own, [("partner_id", "in", partners)]])
-
-    def _search_helpdesk_phone(self, operator, value):
-        if operator not in ("=", "ilike", "like", "=ilike", "!=", "not ilike", "not like") or not isinstance(value, str):
-            raise UserError(self.env._("Search a phone number with its digits."))
-        domain = self._helpdesk_phone_domain(value)
-        if operator in expression.NEGATIVE_TERM_OPERATORS:
-            return [("id", "not in", self._search(domain))]
-        return domain
 
     def action_helpdesk_log_call(self):
         """Log a call about this ticket (by default an outgoing call to the customer)."""

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from odoo.addons.helpdesk_phone.tools import phone as hd_phone
@@ -9,7 +8,7 @@ class ResPartner(models.Model):
     # Odoo's phone mixin, as the sms addon adds it: a stored E.164 number
     # (phone_sanitized) and the separator-blind search (phone_mobile_search)
     _name = "res.partner"
-    _inherit = ["mail.thread.phone", "res.partner"]
+    _inherit = ["mail.thread.phone", "res.partner", "helpdesk.phone.search.mixin"]
 
     helpdesk_phone_search = fields.Char(
         "Phone (any format)", store=False, search="_search_helpdesk_phone",
@@ -58,14 +57,6 @@ class ResPartner(models.Model):
         if len(hd_phone.strip_separators(text)) < self._phone_search_min_length:
             return expression.FALSE_DOMAIN
         return [("phone_mobile_search", "ilike", text)]
-
-    def _search_helpdesk_phone(self, operator, value):
-        if operator not in ("=", "ilike", "like", "=ilike", "!=", "not ilike", "not like") or not isinstance(value, str):
-            raise UserError(self.env._("Search a phone number with its digits."))
-        domain = self._helpdesk_phone_domain(value)
-        if operator in expression.NEGATIVE_TERM_OPERATORS:
-            return [("id", "not in", self._search(domain))]
-        return domain
 
     def action_helpdesk_log_call(self):
         """Log a call with this contact (not tied to a ticket)."""
