@@ -26,8 +26,8 @@ from odoo_server import (
     RUN_USER,
     OdooServer,
     PgCluster,
+    ProcessStack,
     _chown_for_postgres,
-    keep_logs_only,
     odoo_addons_path,
     repo_addons,
 )
@@ -150,7 +150,7 @@ class ReplicaNode(OdooServer):
         return {master.pid, *(child.pid for child in master.children(recursive=True))}
 
 
-class ReplicaStack:
+class ReplicaStack(ProcessStack):
     """Primary + streaming replica + two Odoo nodes (+ an SMTP sink)."""
 
     def __init__(self, addons=None, workdir=None, db="helpdesk_scale", workers=2):
@@ -198,32 +198,14 @@ class ReplicaStack:
         """(state, sync_state) of the replica's WAL receiver seen from the primary."""
         return self.primary.query("postgres", "SELECT state, sync_state FROM pg_stat_replication")
 
-    def teardown(self, keep_logs=False):
-        for step in (
+    label = "scale"
+
+    def _teardown_steps(self):
+        return (
             self.node_a.stop, self.node_b.stop,
             lambda: self.smtp and self.smtp.stop(),
             self.replica.stop, self.primary.stop,
-        ):
-            try:
-                step()
-            except Exception as error:  # noqa: BLE001 - stop everything we can
-                print(f"[scale] teardown step failed: {error!r}")
-        if self._own_workdir and not os.environ.get("KEEP_E2E"):
-            if keep_logs:
-                keep_logs_only(self.workdir)
-                print(f"\n[scale] the run failed: logs kept in {self.workdir}")
-            else:
-                shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self):
-        try:
-            return self.setup()
-        except BaseException:
-            self.teardown(keep_logs=True)
-            raise
-
-    def __exit__(self, exc_type, *exc):
-        self.teardown(keep_logs=exc_type is not None)
+        )
 
 
 __all__ = ["ReplicaNode", "ReplicaStack", "StandbyCluster", "free_port"]

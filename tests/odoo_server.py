@@ -381,7 +381,47 @@ class WebSession(requests.Session):
 # ----------------------------------------------------------------------
 # Everything together
 # ----------------------------------------------------------------------
-class OdooStack:
+class ProcessStack:
+    """A set of processes started for a test module (``setup``), stopped in order by
+    ``teardown`` (``_teardown_steps``); used as a context manager. Its work folder,
+    when made here, is removed, or, with ``keep_logs`` (a failed run), everything in
+    it but the logs (Odoo, its install, PostgreSQL, dovecot)."""
+
+    label = "stack"
+    _own_workdir = False
+    workdir = None
+
+    def setup(self):
+        raise NotImplementedError
+
+    def _teardown_steps(self):
+        return ()
+
+    def teardown(self, keep_logs=False):
+        for step in self._teardown_steps():
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - stop everything we can
+                _logger.exception("[%s] teardown step failed", self.label)
+        if self._own_workdir and not os.environ.get("KEEP_E2E"):
+            if keep_logs:
+                keep_logs_only(self.workdir)
+                print(f"\n[{self.label}] the run failed: logs kept in {self.workdir}")
+            else:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.setup()
+        except BaseException:
+            self.teardown(keep_logs=True)
+            raise
+
+    def __exit__(self, exc_type, *exc):
+        self.teardown(keep_logs=exc_type is not None)
+
+
+class OdooStack(ProcessStack):
     """Private cluster + database + multi-worker server (+ IMAP and SMTP on demand)."""
 
     def __init__(self, addons=None, workdir=None, db="helpdesk_e2e"):
@@ -419,35 +459,15 @@ class OdooStack:
             self.imap = ImapServer(self.workdir / "imap").start()
         return self.imap
 
-    def teardown(self, keep_logs=False):
-        """Stop everything; remove the work folder (made here), or, with ``keep_logs`` (a
-        failed run), everything in it but the logs (Odoo, its install, PostgreSQL, dovecot)."""
-        for step in (
+    label = "e2e"
+
+    def _teardown_steps(self):
+        return (
             lambda: self.server.stop(),
             lambda: self.imap and self.imap.stop(),
             lambda: self.smtp and self.smtp.stop(),
             lambda: self.cluster.stop(),
-        ):
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - stop everything we can
-                _logger.exception("teardown step failed")
-        if self._own_workdir and not os.environ.get("KEEP_E2E"):
-            if keep_logs:
-                keep_logs_only(self.workdir)
-                print(f"\n[e2e] the run failed: logs kept in {self.workdir}")
-            else:
-                shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self):
-        try:
-            return self.setup()
-        except BaseException:
-            self.teardown(keep_logs=True)
-            raise
-
-    def __exit__(self, exc_type, *exc):
-        self.teardown(keep_logs=exc_type is not None)
+        )
 
 
 # ----------------------------------------------------------------------
