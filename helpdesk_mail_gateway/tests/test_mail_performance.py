@@ -14,9 +14,10 @@ _logger = logging.getLogger(__name__)
 # acknowledgement flag, deferred notifications. Keep them or lower them (were 80 and
 # 52 before the per-worker caches of issue 16; 72 and 51 before the SLA policies kept
 # as plain values, one trigger for every job a mail wakes, the notification flag and
-# the Message-Id receipt without their own write or savepoint).
+# the Message-Id receipt without their own write or savepoint). With every addon of the
+# repository installed (the messaging apps' bridge reads a reply's thread once more).
 NEW_MAIL_QUERIES = 60
-REPLY_QUERIES = 45
+REPLY_QUERIES = 46
 
 
 @tagged("post_install", "-at_install", "helpdesk_mail", "is_query_count")
