@@ -51,7 +51,8 @@ setup(
     description="A complete ticketing desk inside the Odoo 18.0 CRM",
     long_description=open(os.path.join(HERE, "README.md"), encoding="utf-8").read(),
     long_description_content_type="text/markdown",
-    license="LGPL-3",
+    # helpdesk_gateway and mail_gateway_line are AGPL-3 (they build on OCA's mail_gateway)
+    license="LGPL-3 AND AGPL-3",
     python_requires=">=3.10",
     install_requires=["odoo>=18.0,<18.1"],
     packages=packages,
@@ -63,6 +64,7 @@ setup(
         "Framework :: Odoo",
         "Framework :: Odoo :: 18.0",
         "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)",
+        "License :: OSI Approved :: GNU Affero General Public License v3",
         "Programming Language :: Python :: 3",
     ],
     extras_require={
