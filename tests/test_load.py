@@ -5,7 +5,6 @@ acknowledgement per mail, no error reaching a client.
 Figures are printed (``pytest -s`` or the make test log) and asserted.
 """
 import collections
-import datetime
 import os
 import re
 import threading
@@ -15,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from odoo_server import (
-    WebSession, create_24_7_calendar, create_agents, create_portal_users, ensure_alias_domain, is_installed,
-    make_mail,
+from load_drivers import (
+    SlaCronDriver, assert_round_robin_balanced, deliver_mail, portal_writer_session, setup_helpdesk_for_load, share,
+    submit_portal_tickets, ticket_figures,
 )
+from odoo_server import is_installed, make_mail
 
 N_PORTAL = int(os.environ.get("HELPDESK_LOAD_PORTAL", 200))
 N_MAIL = int(os.environ.get("HELPDESK_LOAD_MAIL", 200))
@@ -27,67 +27,13 @@ N_MAIL_SENDERS = 20
 N_MAIL_CLIENTS = 3
 
 
-class SlaCronDriver(threading.Thread):
-    """Keeps the SLA cron due while the load runs (the cron workers pick it up)."""
-
-    def __init__(self, server, cron_id):
-        super().__init__(daemon=True)
-        self.server = server
-        self.cron_id = cron_id
-        self.stop_event = threading.Event()
-        self.triggers = 0
-        self.busy = 0
-        self.errors = []
-
-    def run(self):
-        while not self.stop_event.is_set():
-            try:
-                self.server.execute("ir.cron", "write", [self.cron_id], {
-                    "nextcall": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S"),
-                })
-                self.triggers += 1
-            except Exception as error:  # noqa: BLE001 - reported below
-                if "currently being executed" in str(error):
-                    self.busy += 1  # the cron is running right now: what we want
-                else:
-                    self.errors.append(repr(error)[:300])
-            self.stop_event.wait(1.5)
-
-
 @pytest.fixture(scope="module")
 def load_setup(odoo_stack):
     server = odoo_stack.server
     if not is_installed(server, "helpdesk_mail_gateway"):
         pytest.skip("helpdesk_mail_gateway is not installed: no mail intake to load")
-    tag = f"load{uuid.uuid4().hex[:4]}"
-    domain = ensure_alias_domain(server)
-    agents = create_agents(server, tag, 3)
-    calendar_id = create_24_7_calendar(server, "Load 24/7")
-    dept_portal = server.execute("helpdesk.department", "create", {
-        "name": "Load Portal", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
-        "portal_published": True, "resource_calendar_id": calendar_id,
-    })
-    dept_mail = server.execute("helpdesk.department", "create", {
-        "name": "Load Mail", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
-        "portal_published": False, "resource_calendar_id": calendar_id, "alias_name": f"{tag}-intake",
-    })
-    sla_cron_id = None
-    if is_installed(server, "helpdesk_sla"):
-        for dept in (dept_portal, dept_mail):
-            # short targets on a 24/7 calendar: lines reach their warning and fail during the
-            # load, so the cron really writes while tickets are being created
-            server.execute("helpdesk.sla.policy", "create", {
-                "name": f"Load SLA {dept}", "department_id": dept, "first_response_hours": 0.02,
-                "resolution_hours": 8, "warning_percent": 50, "escalate_priority": "2",
-                "escalate_notify_manager": False,
-            })
-        sla_cron_id = server.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
-    customers = create_portal_users(server, tag, N_CUSTOMERS)
-    return {
-        "server": server, "stack": odoo_stack, "agents": agents, "dept_portal": dept_portal,
-        "dept_mail": dept_mail, "alias": f"{tag}-intake@{domain}", "customers": customers,
-        "sla_cron_id": sla_cron_id,
-    }
+    setup = setup_helpdesk_for_load(server, "Load", f"load{uuid.uuid4().hex[:4]}", N_CUSTOMERS)
+    return {"server": server, "stack": odoo_stack, **setup}
 
 
 def test_load_portal_and_mail_with_sla_cron(load_setup):
@@ -98,39 +44,31 @@ def test_load_portal_and_mail_with_sla_cron(load_setup):
     smtp_before = len(stack.smtp.messages())
 
     # -- clients --------------------------------------------------------------------------
-    sessions = []
-    for login, password in load_setup["customers"]:
-        session = WebSession(server).login(login, password)
-        token = session.csrf("/my/tickets/new")
-        sessions.append((session, token, login))
+    sessions = [(*portal_writer_session(server, login, password), login)
+                for login, password in load_setup["customers"]]
 
     errors = []
     portal_results = []  # (ticket id, customer login)
     mail_results = []  # (ticket id, message id, sender)
     lock = threading.Lock()
-    location_re = re.compile(r"/my/tickets/(\d+)\?")
+
+    def report_error(text):
+        with lock:
+            errors.append(text)
 
     def portal_client(index):
         session, token, login = sessions[index]
-        count = N_PORTAL // N_CUSTOMERS + (1 if index < N_PORTAL % N_CUSTOMERS else 0)
-        for i in range(count):
-            data = {
-                "csrf_token": token, "department_id": str(load_setup["dept_portal"]),
-                "subject": f"Load {run_id} portal {index}-{i}",
-                "description": f"Printer {i} of customer {index} does not print.\nSecond line.",
-            }
-            try:
-                response = session.post("/my/tickets/new", data=data, allow_redirects=False)
-                match = location_re.search(response.headers.get("Location", ""))
-                if response.status_code != 303 or not match:
-                    with lock:
-                        errors.append(f"portal {index}-{i}: HTTP {response.status_code} {response.text[:300]!r}")
-                    continue
-                with lock:
-                    portal_results.append((int(match.group(1)), login))
-            except Exception as error:  # noqa: BLE001 - counted as an error reaching the client
-                with lock:
-                    errors.append(f"portal {index}-{i}: {error!r}")
+
+        def on_ticket(ticket_id):
+            with lock:
+                portal_results.append((ticket_id, login))
+
+        submit_portal_tickets(
+            session, token, load_setup["dept_portal"], share(N_PORTAL, N_CUSTOMERS, index),
+            lambda i: (f"Load {run_id} portal {index}-{i}",
+                       f"Printer {i} of customer {index} does not print.\nSecond line."),
+            on_ticket, report_error, f"portal {index}",
+        )
 
     def mail_client(index):
         for i in range(index, N_MAIL, N_MAIL_CLIENTS):
@@ -140,22 +78,12 @@ def test_load_portal_and_mail_with_sla_cron(load_setup):
                 f"Hello,\nmail number {i} of the load test.\nRegards",
                 message_id=f"<load-{run_id}-{i}@mail-customers.example>",
             )
-            for attempt in range(4):  # an MTA retries a failed delivery later
-                try:
-                    ticket_id = server.process_mail(raw)
-                except Exception as error:  # noqa: BLE001 - counted as an error reaching the client
-                    with lock:
-                        errors.append(f"mail {i} (attempt {attempt + 1}): {error!r}"[:500])
-                    time.sleep(1)
-                    continue
+            delivered, ticket_id = deliver_mail(server, raw, report_error, f"mail {i}")
+            if delivered:
                 with lock:
                     mail_results.append((ticket_id, message_id, sender))
-                break
 
-    driver = None
-    if load_setup["sla_cron_id"]:
-        driver = SlaCronDriver(server, load_setup["sla_cron_id"])
-        driver.start()
+    driver = SlaCronDriver.start_for(server, load_setup["sla_cron_id"])
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=N_CUSTOMERS + N_MAIL_CLIENTS) as pool:
         futures = [pool.submit(portal_client, i) for i in range(N_CUSTOMERS)]
@@ -164,49 +92,25 @@ def test_load_portal_and_mail_with_sla_cron(load_setup):
             future.result()
     elapsed = time.monotonic() - started
     if driver:
-        driver.stop_event.set()
-        driver.join()
+        driver.stop()
 
     # -- what the database holds --------------------------------------------------------------
     departments = (load_setup["dept_portal"], load_setup["dept_mail"])
-    rows = server.query(
-        """SELECT t.id, t.number, t.department_id, t.user_id, t.channel, t.company_id
-             FROM helpdesk_ticket t WHERE t.department_id IN %s AND t.name LIKE %s""",
-        [departments, f"Load {run_id} %"],
-    )
-    tickets = {row[0]: row for row in rows}
     returned_ids = [tid for tid, _login in portal_results] + [tid for tid, _mid, _s in mail_results]
-    lost = len(set(returned_ids) - set(tickets))
-    phantom = len(set(tickets) - set(returned_ids))
-    duplicates_returned = len(returned_ids) - len(set(returned_ids))
-
+    message_ids = [mid for _tid, mid, _s in mail_results]
+    figures = ticket_figures(server, departments, f"Load {run_id} %", returned_ids, message_ids,
+                             load_setup["agents"])
+    rows, tickets = figures["rows"], figures["tickets"]
+    lost, phantom = len(figures["lost"]), len(figures["phantom"])
+    duplicates_returned = figures["duplicates_returned"]
     # numbers: unique per company over the whole table, gaps within the load's range
-    number_dups = server.query(
-        "SELECT company_id, number, count(*) FROM helpdesk_ticket GROUP BY company_id, number HAVING count(*) > 1"
-    )
-    numbers = sorted(int(re.sub(r"\D", "", row[1])) for row in rows if row[1])
-    all_numbers = {
-        int(re.sub(r"\D", "", number)) for (number,) in server.query("SELECT number FROM helpdesk_ticket")
-        if number and re.sub(r"\D", "", number)
-    }
-    gaps = [n for n in range(numbers[0], numbers[-1] + 1) if n not in all_numbers] if numbers else []
+    number_dups, numbers, gaps = figures["number_dups"], figures["digits"], figures["gaps"]
     sequence = server.execute("ir.sequence", "search_read", [("code", "=", "helpdesk.ticket")],
                               fields=["implementation", "company_id"])
-
-    # round robin, per department
-    balance = {}
-    unassigned = 0
-    for dept in departments:
-        counts = collections.Counter(row[3] for row in rows if row[2] == dept)
-        unassigned += counts.pop(None, 0)
-        balance[dept] = {agent: counts.get(agent, 0) for agent in load_setup["agents"]}
+    balance, unassigned = figures["balance"], figures["unassigned"]
 
     # mail duplicates: each Message-Id stored once, on its ticket
-    message_ids = [mid for _tid, mid, _s in mail_results]
-    stored = dict(server.query(
-        "SELECT message_id, count(*) FROM mail_message WHERE message_id IN %s GROUP BY message_id",
-        [tuple(message_ids) or ("-",)],
-    ) or [])
+    stored = figures["stored"]
     mail_duplicates = sum(count - 1 for count in stored.values() if count > 1)
     mails_lost = sum(1 for mid in message_ids if mid not in stored) + (N_MAIL - len(mail_results))
 
@@ -301,14 +205,7 @@ def test_load_portal_and_mail_with_sla_cron(load_setup):
     assert len(set(numbers)) == len(numbers) == N_PORTAL + N_MAIL
     if all(s["implementation"] == "no_gap" for s in sequence):
         assert not gaps, f"numbers missing in a gap-free sequence: {gaps[:20]}"
-    assert unassigned == 0
-    # a creation retried after a serialization failure (another worker or job wrote
-    # the same customer) has consumed a ticket number and a round-robin slot: both
-    # sequences are outside transactions, so each such retry is one gap in the
-    # numbers and may skip one agent's turn; nothing else may unbalance the agents
-    for dept, counts in balance.items():
-        assert max(counts.values()) - min(counts.values()) <= 1 + len(gaps), \
-            f"round robin unbalanced in {dept}: {counts} (retried creations: {len(gaps)})"
+    assert_round_robin_balanced(figures)
     assert mails_lost == mail_duplicates == 0
     assert acks_pending == 0, "the acknowledgement job did not run on the cron workers"
     assert acks_missing == acks_twice == 0

@@ -22,18 +22,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from odoo_replica import ReplicaStack
-from odoo_server import (
-    WebSession,
-    create_24_7_calendar,
-    create_agents,
-    create_portal_users,
-    ensure_alias_domain,
-    is_installed,
-    make_mail,
-    repo_addons,
+from load_drivers import (
+    SlaCronDriver, assert_round_robin_balanced, deliver_mail, portal_writer_session, setup_helpdesk_for_load, share,
+    submit_portal_tickets, ticket_figures, web_call_kw,
 )
-from test_load import SlaCronDriver
+from odoo_replica import ReplicaStack
+from odoo_server import WebSession, make_mail, repo_addons
 
 N_PORTAL = int(os.environ.get("HELPDESK_SCALE_PORTAL", "40"))  # per phase
 N_MAIL = int(os.environ.get("HELPDESK_SCALE_MAIL", "40"))  # per phase
@@ -67,35 +61,10 @@ def scale_stack():
 def scale_setup(scale_stack):
     server = scale_stack.node_a
     tag = f"scale{uuid.uuid4().hex[:4]}"
-    domain = ensure_alias_domain(server)
-    agents = create_agents(server, tag, 3)
-    calendar_id = create_24_7_calendar(server, "Scale 24/7")
-    dept_portal = server.execute("helpdesk.department", "create", {
-        "name": "Scale Portal", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
-        "portal_published": True, "resource_calendar_id": calendar_id,
-    })
-    dept_mail = server.execute("helpdesk.department", "create", {
-        "name": "Scale Mail", "assignment_method": "round_robin", "member_ids": [(6, 0, agents)],
-        "portal_published": False, "resource_calendar_id": calendar_id, "alias_name": f"{tag}-intake",
-    })
-    sla_cron_id = None
-    if is_installed(server, "helpdesk_sla"):
-        for dept in (dept_portal, dept_mail):
-            server.execute("helpdesk.sla.policy", "create", {
-                "name": f"Scale SLA {dept}", "department_id": dept, "first_response_hours": 0.02,
-                "resolution_hours": 8, "warning_percent": 50, "escalate_priority": "2",
-                "escalate_notify_manager": False,
-            })
-        sla_cron_id = server.ref("helpdesk_sla.ir_cron_helpdesk_sla_check")
-    customers = create_portal_users(server, tag, N_CUSTOMERS)
-    agent_logins = [(f"{tag}_agent_{i}", f"{tag}_agent_{i}_pw") for i in range(3)]
+    setup = setup_helpdesk_for_load(server, "Scale", tag, N_CUSTOMERS)
     # the replica has the users before anyone logs in on it
     scale_stack.replica.wait_caught_up()
-    return {
-        "stack": scale_stack, "agents": agents, "agent_logins": agent_logins, "dept_portal": dept_portal,
-        "dept_mail": dept_mail, "alias": f"{tag}-intake@{domain}", "customers": customers,
-        "sla_cron_id": sla_cron_id, "run": tag,
-    }
+    return {"stack": scale_stack, "run": tag, **setup}
 
 
 class Load:
@@ -119,25 +88,23 @@ class Load:
             return f"zq{self.phase}x{next(self.markers)}y{uuid.uuid4().hex[:6]}"
 
     # -- clients ---------------------------------------------------------------------------
+    def _error(self, text):
+        with self.lock:
+            self.errors.append(text)
+
     def _portal_writer(self, index, sessions):
         session, token = sessions[index]
-        count = N_PORTAL // N_CUSTOMERS + (1 if index < N_PORTAL % N_CUSTOMERS else 0)
-        for i in range(count):
-            data = {
-                "csrf_token": token, "department_id": str(self.setup["dept_portal"]),
-                "subject": f"Scale {self.setup['run']} {self.phase} portal {index}-{i}",
-                "description": f"Request {i} of customer {index}.",
-            }
-            try:
-                response = session.post("/my/tickets/new", data=data, allow_redirects=False)
-                match = re.search(r"/my/tickets/(\d+)\?", response.headers.get("Location", ""))
-                if response.status_code != 303 or not match:
-                    raise AssertionError(f"HTTP {response.status_code} {response.text[:200]!r}")
-                with self.lock:
-                    self.portal_results.append(int(match.group(1)))
-            except Exception as error:  # noqa: BLE001 - an error reaching a client
-                with self.lock:
-                    self.errors.append(f"portal {index}-{i}: {error!r}"[:400])
+
+        def on_ticket(ticket_id):
+            with self.lock:
+                self.portal_results.append(ticket_id)
+
+        submit_portal_tickets(
+            session, token, self.setup["dept_portal"], share(N_PORTAL, N_CUSTOMERS, index),
+            lambda i: (f"Scale {self.setup['run']} {self.phase} portal {index}-{i}",
+                       f"Request {i} of customer {index}."),
+            on_ticket, self._error, f"portal {index}",
+        )
 
     def _mail_writer(self, index, clients):
         nodes = self.stack.nodes
@@ -147,18 +114,10 @@ class Load:
                 f"Scale {self.setup['run']} {self.phase} mail {i}", f"Mail {i}.",
                 message_id=f"<scale-{self.setup['run']}-{self.phase}-{i}@mail-customers.example>",
             )
-            node = nodes[i % 2]
-            for attempt in range(4):  # an MTA retries a failed delivery
-                try:
-                    ticket_id = node.process_mail(raw)
-                except Exception as error:  # noqa: BLE001 - counted
-                    with self.lock:
-                        self.errors.append(f"mail {i} (attempt {attempt + 1}): {error!r}"[:400])
-                    time.sleep(1)
-                    continue
+            delivered, ticket_id = deliver_mail(nodes[i % 2], raw, self._error, f"mail {i}")
+            if delivered:
                 with self.lock:
                     self.mail_results.append((ticket_id, message_id))
-                break
 
     def _read(self, kind, node_index, request):
         """One read with a unique marker; a browser reloads a page that failed once."""
@@ -198,37 +157,25 @@ class Load:
         session, node_index = sessions[index]
         for i in range(index, N_READS, len(sessions)):
             if i % 2:
-                self._read("agent list", node_index, lambda marker: session.post(
-                    "/web/dataset/call_kw/helpdesk.ticket/web_search_read", json={
-                        "jsonrpc": "2.0", "method": "call", "params": {
-                            "model": "helpdesk.ticket", "method": "web_search_read",
-                            "args": [[["name", "ilike", marker]], {"number": {}, "name": {}, "stage_id": {}}],
-                            "kwargs": {"limit": 80},
-                        }}))
+                self._read("agent list", node_index, lambda marker: web_call_kw(
+                    session, "helpdesk.ticket", "web_search_read",
+                    [[["name", "ilike", marker]], {"number": {}, "name": {}, "stage_id": {}}], {"limit": 80}))
             else:
-                self._read("agent count", node_index, lambda marker: session.post(
-                    "/web/dataset/call_kw/helpdesk.ticket/read_group", json={
-                        "jsonrpc": "2.0", "method": "call", "params": {
-                            "model": "helpdesk.ticket", "method": "read_group",
-                            "args": [[["name", "not ilike", marker]], ["department_id"], ["department_id"]],
-                            "kwargs": {"lazy": True},
-                        }}))
+                self._read("agent count", node_index, lambda marker: web_call_kw(
+                    session, "helpdesk.ticket", "read_group",
+                    [[["name", "not ilike", marker]], ["department_id"], ["department_id"]], {"lazy": True}))
 
     def run(self, during=None):
         nodes = self.stack.nodes
         writers, readers, agents = [], [], []
         for index, (login, password) in enumerate(self.setup["customers"]):
             node = nodes[index % 2]
-            session = WebSession(node).login(login, password)
-            writers.append((session, session.csrf("/my/tickets/new")))
+            writers.append(portal_writer_session(node, login, password))
             reader = WebSession(nodes[(index + 1) % 2]).login(login, password)
             readers.append((reader, (index + 1) % 2))
         for index, (login, password) in enumerate(self.setup["agent_logins"][:2]):
             agents.append((WebSession(nodes[index % 2]).login(login, password), index % 2))
-        driver = None
-        if self.setup["sla_cron_id"]:
-            driver = SlaCronDriver(self.stack.node_a, self.setup["sla_cron_id"])
-            driver.start()
+        driver = SlaCronDriver.start_for(self.stack.node_a, self.setup["sla_cron_id"])
         stop = threading.Event()
         side = threading.Thread(target=lambda: during and during(stop), daemon=True)
         started = time.monotonic()
@@ -245,8 +192,7 @@ class Load:
         stop.set()
         side.join()
         if driver:
-            driver.stop_event.set()
-            driver.join()
+            driver.stop()
             self.driver = driver
         return self
 
@@ -254,30 +200,14 @@ class Load:
 def _check_tickets(setup, load, phase_tickets_expected):
     """Tickets of the phase: all there, once each, numbers unique, agents balanced."""
     server = setup["stack"].node_a
-    departments = (setup["dept_portal"], setup["dept_mail"])
-    rows = server.query(
-        "SELECT id, number, department_id, user_id FROM helpdesk_ticket WHERE department_id IN %s AND name LIKE %s",
-        [departments, f"Scale {setup['run']} {load.phase} %"],
-    )
-    tickets = {row[0]: row for row in rows}
-    returned = load.portal_results + [tid for tid, _mid in load.mail_results]
-    lost = set(returned) - set(tickets)
-    phantom = set(tickets) - set(returned)
-    number_dups = server.query(
-        "SELECT company_id, number, count(*) FROM helpdesk_ticket GROUP BY company_id, number HAVING count(*) > 1")
-    numbers = [row[1] for row in rows]
     message_ids = [mid for _tid, mid in load.mail_results]
-    stored = dict(server.query(
-        "SELECT message_id, count(*) FROM mail_message WHERE message_id IN %s GROUP BY message_id",
-        [tuple(message_ids) or ("-",)]) or [])
-    balance, unassigned = {}, 0
-    for dept in departments:
-        counts = collections.Counter(row[3] for row in rows if row[2] == dept)
-        unassigned += counts.pop(None, 0)
-        balance[dept] = {agent: counts.get(agent, 0) for agent in setup["agents"]}
-    digits = sorted(int(re.sub(r"\D", "", n)) for n in numbers if n)
-    all_numbers = {int(re.sub(r"\D", "", n)) for (n,) in server.query("SELECT number FROM helpdesk_ticket") if n}
-    gaps = [n for n in range(digits[0], digits[-1] + 1) if n not in all_numbers] if digits else []
+    figures = ticket_figures(
+        server, (setup["dept_portal"], setup["dept_mail"]), f"Scale {setup['run']} {load.phase} %",
+        load.portal_results + [tid for tid, _mid in load.mail_results], message_ids, setup["agents"],
+    )
+    tickets, lost, phantom = figures["tickets"], figures["lost"], figures["phantom"]
+    number_dups, numbers, stored = figures["number_dups"], figures["numbers"], figures["stored"]
+    balance, unassigned, gaps = figures["balance"], figures["unassigned"], figures["gaps"]
     print(f"[scale] {load.phase}: tickets={len(tickets)}/{phase_tickets_expected} lost={len(lost)} "
           f"phantom={len(phantom)} duplicate_numbers={len(number_dups)} round_robin={balance} "
           f"unassigned={unassigned} gaps={len(gaps)} in {load.elapsed:.1f}s")
@@ -286,9 +216,7 @@ def _check_tickets(setup, load, phase_tickets_expected):
     assert not number_dups, number_dups
     assert len(set(numbers)) == len(numbers)
     assert all(stored.get(mid) == 1 for mid in message_ids), "a mail was lost or stored twice"
-    assert unassigned == 0
-    for dept, counts in balance.items():
-        assert max(counts.values()) - min(counts.values()) <= 1 + len(gaps), f"round robin unbalanced: {counts}"
+    assert_round_robin_balanced(figures)
 
 
 def _served_by_replica(stack, replica_offset, load):
