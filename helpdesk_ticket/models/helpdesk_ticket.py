@@ -14,6 +14,8 @@ _logger = logging.getLogger(__name__)
 
 #: tickets whose agents are told per transaction of the assignment notice job
 ASSIGNMENT_NOTICE_BATCH_SIZE = 200
+#: the cron of Odoo's mail queue (mail.mail), woken when a job queues mails
+MAIL_SCHEDULER_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
 
 PRIORITIES = [
     ("0", "Low"),
@@ -663,6 +665,10 @@ class HelpdeskTicket(models.Model):
         items = Markup("").join(
             Markup("<li>%s</li>") % ticket._get_html_link(title=ticket.display_name) for ticket in self.sudo()
         )
+        # queued for the mail scheduler, woken at the commit: Odoo would send it after
+        # the commit of this job's transaction, while the scheduler (woken by the other
+        # jobs' mails) may take the same queued mail: two senders then update its
+        # notification rows at once and one fails on a concurrency error
         Thread.message_notify(
             partner_ids=agent.partner_id.ids,
             subject=Thread.env._("You have been assigned %(count)s helpdesk tickets", count=len(self)),
@@ -670,7 +676,10 @@ class HelpdeskTicket(models.Model):
                 Thread.env._("These tickets were assigned to you:"), items,
             ),
             email_layout_xmlid="mail.mail_notification_light",
+            force_send=False,
         )
+        if agent.notification_type == "email":
+            self._job_wake_cron(MAIL_SCHEDULER_CRON_XMLID)
 
     def _subscribe_customers(self):
         """The customer of each ticket follows it (with Odoo's default subtypes: the

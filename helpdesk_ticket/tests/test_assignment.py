@@ -281,6 +281,29 @@ class TestAssignment(HelpdeskCommon):
         self.run_assignment_notices()
         self.assertEqual(len(assignment_messages(self.zoe) - before), 1)
 
+    def test_assignment_summary_mail_queued_for_the_scheduler(self):
+        """The summary mail of several tickets is queued and the mail scheduler woken,
+        never sent by the job's own transaction after its commit (the scheduler, woken
+        by the other jobs, would take the same mail: two senders of one mail)."""
+        self.run_assignment_notices()
+        self.agents.write({"notification_type": "email"})
+        scheduler = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        tickets = self._tickets(2 * len(self.agents))
+        self.cr.flush()
+        # the wake-ups of this (test) transaction so far: gone, as if committed and run
+        self.env["ir.cron.trigger"].search([("cron_id", "=", scheduler.id)]).unlink()
+        self.run_assignment_notices()
+        for agent in tickets.user_id:
+            mails = self.env["mail.mail"].sudo().search([
+                ("recipient_ids", "in", agent.partner_id.ids), ("subject", "ilike", "helpdesk tickets"),
+            ])
+            self.assertEqual(len(mails), 1, "one summary mail per agent")
+            self.assertEqual(mails.state, "outgoing", "queued, not sent by the job")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", scheduler.id)]),
+            "the mail scheduler is woken when the job commits",
+        )
+
     def test_random_online_never_picks_offline_agents(self):
         self.team.assignment_method = "random_online"
         self._set_presence(self.xena, "online")
