@@ -41,10 +41,7 @@ class TestGatewayLine(GatewayCommon):
     def setUp(self):
         super().setUp()
         self.require(self.line)
-        self.stub.requests.clear()
-        self.stub.status = 200
-        self.stub.reply = {"displayName": "น้องนก", "language": "th", "userId": LINE_USER,
-                           "sentMessages": [{"id": "461230966842064897", "quoteToken": "q"}]}
+        self.stub.profiles[LINE_USER] = {"displayName": "น้องนก", "language": "th", "userId": LINE_USER}
 
     def line_event(self, message):
         self._counter_line = getattr(self, "_counter_line", 0) + 1
@@ -73,7 +70,7 @@ class TestGatewayLine(GatewayCommon):
 
         # an image: downloaded from the data endpoint into the ticket's chatter
         image_id = str(self._next_id())
-        self.stub.files[f"/v2/bot/message/{image_id}/content"] = (PNG, "image/png")
+        self.stub.contents[image_id] = (PNG, "image/png")
         self.assertEqual(self.post_line([self.line_event({
             "type": "image", "id": image_id, "contentProvider": {"type": "line"}})]).status_code, 200)
         self.assertEqual(self.tickets_of(self.line, LINE_USER), ticket)
@@ -92,21 +89,21 @@ class TestGatewayLine(GatewayCommon):
             body=Markup("<p>We found your parcel</p>"), message_type="comment", subtype_xmlid="mail.mt_comment")
         self.stub.requests.clear()
         self.env["helpdesk.ticket"]._cron_gateway_outbox()
-        pushes = [r for r in self.stub.requests if r["path"] == "/v2/bot/message/push"]
+        pushes = self.stub.pushes()
         self.assertEqual(len(pushes), 2, "acknowledgement and reply")
         push = pushes[-1]
         self.assertEqual(push["method"], "POST")
         self.assertEqual(push["headers"]["Authorization"], "Bearer line-channel-access-token")
         self.assertTrue(push["headers"].get("X-Line-Retry-Key"))
-        self.assertEqual(json.loads(push["body"]),
+        self.assertEqual(push["json"],
                          {"to": LINE_USER, "messages": [{"type": "text", "text": "We found your parcel"}]})
-        ack = json.loads(pushes[0]["body"])["messages"][0]["text"]
+        ack = pushes[0]["json"]["messages"][0]["text"]
         self.assertIn(ticket.number, ack)
         self.assertIn("ขอบคุณสำหรับข้อความของคุณ", ack)
         self.assertIn(f"/my/tickets/{ticket.id}?access_token=", ack)
         notification = reply.notification_ids.filtered(lambda n: n.notification_type == "gateway")
         self.assertEqual(notification.notification_status, "sent")
-        self.assertEqual(notification.gateway_message_id, "461230966842064897")
+        self.assertEqual(notification.gateway_message_id, f"4612309668420{self.stub.push_count:05d}")
         # the Discuss conversation shows the reply too, linked to the ticket's message
         chat = self.chat_of(self.line, LINE_USER)
         self.assertTrue(chat.message_ids.filtered(lambda m: m.gateway_message_id == reply))
@@ -119,22 +116,20 @@ class TestGatewayLine(GatewayCommon):
         self.assertFalse(self.stub.requests)
 
         # LINE down: failed with LINE's reason, kept; resent once LINE is back
-        self.stub.status = 500
-        self.stub.reply = {"message": "The system is temporarily unavailable"}
+        self.stub.fail("POST", "/v2/bot/message/push", 500, "The system is temporarily unavailable")
         down = ticket.with_user(self.agent_a).message_post(
             body="Delivery tomorrow", message_type="comment", subtype_xmlid="mail.mt_comment")
         self.env["helpdesk.ticket"]._cron_gateway_outbox()
         failed = down.notification_ids.filtered(lambda n: n.notification_type == "gateway")
         self.assertEqual(failed.notification_status, "exception")
         self.assertIn("temporarily unavailable", failed.failure_reason)
-        self.stub.status = 200
-        self.stub.reply = {"sentMessages": [{"id": "461230966842064999"}]}
+        self.stub.answers.clear()
         wizard = self.env["mail.resend.message"].with_user(self.agent_a).with_context(
             mail_message_to_resend=down.id).create({})
         wizard.resend_mail_action()
         self.env["helpdesk.ticket"]._cron_gateway_outbox()
         self.assertEqual(failed.notification_status, "sent")
-        self.assertEqual(json.loads(self.stub.requests[-1]["body"])["messages"][0]["text"], "Delivery tomorrow")
+        self.assertEqual(self.stub.pushes()[-1]["json"]["messages"][0]["text"], "Delivery tomorrow")
 
     def test_line_duplicate_event_gives_one_message(self):
         event = self.line_event({"type": "text", "id": str(self._next_id()), "text": "hello twice"})
@@ -155,7 +150,7 @@ class TestGatewayLine(GatewayCommon):
         )
         self.stub.requests.clear()
         self.env["helpdesk.ticket"]._cron_gateway_outbox()
-        push = json.loads(next(r for r in self.stub.requests if r["path"] == "/v2/bot/message/push")["body"])
+        [push] = [r["json"] for r in self.stub.pushes()]
         kinds = [message["type"] for message in push["messages"]]
         self.assertEqual(kinds, ["text", "image"], "LINE takes images by URL and files as links")
         self.assertIn("receipt.pdf: ", push["messages"][0]["text"])

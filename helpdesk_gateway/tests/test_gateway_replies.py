@@ -1,10 +1,10 @@
 """What the customer is sent from a chat ticket goes to the chat, after the commit, by the
 outbox job; internal notes never leave; a provider failure is kept with its reason and
-can be resent. (Instagram's API host is outside the test: Odoo's test framework refuses
-requests to it, which is the provider being down.)"""
+can be resent. (Instagram's API, graph.instagram.com, is the loopback API reached through
+the test's proxy: ``common.GatewayCommon``.)"""
 from odoo.tests import tagged
 
-from .common import GatewayCommon
+from .common import INSTAGRAM_HOST, GatewayCommon, graph_error
 
 
 @tagged("post_install", "-at_install")
@@ -58,6 +58,8 @@ class TestGatewayReplies(GatewayCommon):
     def test_provider_down_marks_failed_with_reason_and_resend_requeues(self):
         ticket = self._instagram_ticket("IGSID-7003")
         ticket.gateway_ack_pending = False
+        messages_path = f"/v{self.instagram.instagram_version}/{self.instagram.instagram_account_id}/messages"
+        self.stub.answer("POST", messages_path, 503, graph_error("Service temporarily unavailable", 2))
         reply = ticket.with_user(self.agent_a).message_post(
             body="Could you send your order number?", message_type="comment", subtype_xmlid="mail.mt_comment",
         )
@@ -66,7 +68,8 @@ class TestGatewayReplies(GatewayCommon):
         notification = self._gateway_notifications(ticket)
         self.assertEqual(notification.notification_status, "exception")
         self.assertEqual(notification.failure_type, "unknown")
-        self.assertIn("graph.instagram.com", notification.failure_reason, "the provider's reason is kept")
+        self.assertIn("503 Server Error", notification.failure_reason, "the provider's answer is kept")
+        self.assertIn(f"{INSTAGRAM_HOST}{messages_path}", notification.failure_reason)
         self.assertFalse(ticket.gateway_outbox_pending)
         self.assertTrue(reply.exists(), "the message is kept")
         # the failure is what the chatter shows (Odoo's failure icon)
@@ -77,6 +80,14 @@ class TestGatewayReplies(GatewayCommon):
         wizard.resend_mail_action()
         self.assertEqual(notification.notification_status, "ready")
         self.assertTrue(ticket.gateway_outbox_pending)
+        # Instagram is back: sent as Instagram's Send API documents it
+        self.stub.reset()
+        self.env["helpdesk.ticket"]._cron_gateway_outbox()
+        self.assertEqual(notification.notification_status, "sent")
+        [sent] = self.stub.requests_to("POST", messages_path, host=INSTAGRAM_HOST)
+        self.assertEqual(sent["headers"]["Authorization"], "Bearer ig-access-token")
+        self.assertEqual(sent["json"], {"recipient": {"id": "IGSID-7003"},
+                                        "message": {"text": "Could you send your order number?"}})
 
     def test_stage_template_goes_to_the_chat(self):
         ticket = self._instagram_ticket("IGSID-7004")
@@ -117,9 +128,10 @@ class TestGatewayReplies(GatewayCommon):
         chat = ticket.gateway_channel_id
         self.assertFalse(ticket.date_first_response)
         # the agent answers in the Discuss conversation (OCA sends it to Instagram)
-        with self.assertLogs("odoo.addons.mail_gateway_instagram", "ERROR"):
-            answer = chat.with_user(self.agent_a).sudo().message_post(
-                body="Hello from Discuss", author_id=self.agent_a.partner_id.id,
-                message_type="comment", subtype_xmlid="mail.mt_comment")
+        answer = chat.with_user(self.agent_a).sudo().message_post(
+            body="Hello from Discuss", author_id=self.agent_a.partner_id.id,
+            message_type="comment", subtype_xmlid="mail.mt_comment")
+        [sent] = self.stub.requests_to("POST", host=INSTAGRAM_HOST)
+        self.assertEqual(sent["json"]["message"], {"text": "Hello from Discuss"})
         self.assertEqual(ticket.date_first_response, answer.date)
         self.assertFalse(self.customer_messages(ticket).filtered(lambda m: "from Discuss" in m.body))

@@ -1,106 +1,64 @@
 """A LINE gateway on the test Odoo, LINE's documented webhook payloads signed with the
-channel secret, and a small HTTP server on loopback standing in for LINE's Messaging API
-(push, content, profile, webhook endpoint): it records each request's method, path,
-headers and JSON body and answers like LINE (or with the error a test sets)."""
+channel secret, and LINE's Messaging API on loopback (push, content, profile, webhook
+endpoint; ``loopback.LoopbackApi``): it records each request's method, path, headers and
+JSON body and answers like LINE (or with the error a test sets)."""
 import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import HttpCase, new_test_user
+
+from .loopback import LoopbackApi, json_answer
 
 CHANNEL_SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 ACCESS_TOKEN = "line-channel-access-token-TEST"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
-class LineApiStub:
-    """LINE's Messaging API on 127.0.0.1. ``answers[(method, path)]`` = (status, body,
-    content type, extra headers) overrides the default answer of a request."""
+class LineApiStub(LoopbackApi):
+    """LINE's Messaging API on 127.0.0.1 (the gateway's API URL fields point to ``url``):
+    push, profile, content and webhook endpoint answered as LINE documents them.
+    ``profiles[userId]`` and ``contents[messageId]`` = (content, content type) are what
+    LINE knows; ``fail`` sets an error answer."""
 
     def __init__(self):
-        self.requests = []
-        self.answers = {}
+        super().__init__()
         self.profiles = {}
         self.contents = {}
         self.push_count = 0
-        stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw
-                stub.requests.append({"method": self.command, "path": self.path,
-                                      "headers": dict(self.headers), "json": body})
-                status, payload, ctype, extra = stub._reply(self.command, self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's names
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def _reply(self, method, path):
-        if (method, path) in self.answers:
-            status, body, ctype, extra = self.answers[(method, path)]
-            return status, body if isinstance(body, bytes) else json.dumps(body).encode(), ctype, extra
+    def route(self, request):
+        method, path = request["method"], request["path"]
         if method == "POST" and path == "/v2/bot/message/push":
             self.push_count += 1
-            return 200, json.dumps({"sentMessages": [
+            return json_answer(200, {"sentMessages": [
                 {"id": f"4612309668420{self.push_count:05d}", "quoteToken": "IStG5h1Tz7b..."}
-            ]}).encode(), "application/json", {}
+            ]})
         if method == "GET" and path.startswith("/v2/bot/profile/"):
             user_id = path.rsplit("/", 1)[1]
             if user_id in self.profiles:
-                return 200, json.dumps(self.profiles[user_id]).encode(), "application/json", {}
-            return 404, b'{"message":"Not found"}', "application/json", {}
-        if method == "GET" and path.startswith("/v2/bot/message/") and path.endswith("/content"):
+                return json_answer(200, self.profiles[user_id])
+        elif method == "GET" and path.startswith("/v2/bot/message/") and path.endswith("/content"):
             message_id = path.split("/")[4]
             if message_id in self.contents:
                 content, ctype = self.contents[message_id]
                 return 200, content, ctype, {}
-            return 404, b'{"message":"Not found"}', "application/json", {}
-        if method == "PUT" and path == "/v2/bot/channel/webhook/endpoint":
-            return 200, b"{}", "application/json", {}
-        return 404, b'{"message":"Not found"}', "application/json", {}
+        elif method == "PUT" and path == "/v2/bot/channel/webhook/endpoint":
+            return json_answer(200, {})
+        return super().route(request)
 
     def fail(self, method, path, status, message, details=None, extra=None):
+        """Answer ``method path`` with LINE's error body (``message``, ``details``)."""
         body = {"message": message}
         if details:
             body["details"] = details
-        self.answers[(method, path)] = (status, body, "application/json", extra or {})
+        self.answer(method, path, status, body, headers=extra)
 
     def pushes(self):
-        return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/v2/bot/message/push"]
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return self.requests_to("POST", "/v2/bot/message/push")
 
 
 class LineCase(HttpCase):
