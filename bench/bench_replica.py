@@ -7,26 +7,20 @@ The replica is made from the benchmark's private cluster (scripts/pgcluster.sh);
 an existing server (DB_HOST...) the benchmark is skipped when pg_basebackup cannot copy it.
 The stack is the one of the scale-out test (tests/odoo_replica.py)."""
 import configparser
-import os
 import sys
-import threading
-import time
 from pathlib import Path
 
-import requests
-
-from .bench_portal import login
-from .common import percentile
+from .http_load import load, load_shape, start_server
 
 _TESTS = str(Path(__file__).resolve().parent.parent / "tests")
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from odoo_process import OdooProcess
-from odoo_replica import StandbyCluster
-from odoo_server import PgCluster
+from odoo_replica import StandbyCluster  # noqa: E402
+from odoo_server import PgCluster  # noqa: E402
 
 PATH = "/my/tickets"
+WARMUP = 3  # GETs of each session before the measure (each worker's caches, on both nodes)
 
 
 def _primary(conf):
@@ -39,50 +33,8 @@ def _primary(conf):
     return cluster
 
 
-def _start(ctx, conf, dbname, name, workers):
-    odoo = OdooProcess.prefork(
-        conf, dbname, os.path.join(ctx.work_dir, f"server-{name}.log"), workers=workers,
-        extra_args=["--log-level=warn", "--limit-time-real=600", "--limit-time-cpu=600",
-                    "--limit-memory-soft=4294967296", "--limit-memory-hard=5368709120"],
-    )
-    odoo.start(timeout=180, ready=lambda: requests.get(odoo.url + "/web/login", timeout=30).status_code == 200)
-    return odoo
-
-
-def _load(urls, user, clients, per_client):
-    """``clients`` sessions spread over ``urls`` (round robin, like a load balancer keeping
-    each session on a node), each doing ``per_client`` GETs of the ticket list."""
-    sessions = [(url, login(url, user)) for url in (urls[i % len(urls)] for i in range(clients))]
-    for url, session in sessions:  # warm-up of each worker's caches
-        for _ in range(3):
-            session.get(url + PATH, timeout=120)
-    latencies, errors = [], []
-    lock = threading.Lock()
-
-    def worker(url, session):
-        for _ in range(per_client):
-            t0 = time.perf_counter()
-            try:
-                ok = session.get(url + PATH, timeout=120).status_code == 200
-            except requests.RequestException:
-                ok = False
-            with lock:
-                (latencies if ok else errors).append((time.perf_counter() - t0) * 1000)
-
-    threads = [threading.Thread(target=worker, args=pair) for pair in sessions]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "rps": len(latencies) / wall if wall else 0, "count": len(latencies), "errors": len(errors)}
-
-
 def run(ctx, report):
-    clients, workers = ctx.scale["portal_clients"], ctx.scale["workers"]
-    per_client = int(os.environ.get("BENCH_PORTAL_REQUESTS") or ctx.scale["portal_requests"])
+    clients, workers, per_client = load_shape(ctx)
     dbname = ctx.dbs["ours"]
     primary = _primary(ctx.conf)
     replica = StandbyCluster(Path(ctx.work_dir) / "replica", primary)
@@ -98,16 +50,16 @@ def run(ctx, report):
         replica_conf.write_text(Path(ctx.conf).read_text().rstrip() + (
             f"\ndb_replica_host = {replica.host}\ndb_replica_port = {replica.port}\n"))
         # one node, no replica (the baseline)
-        solo = _start(ctx, ctx.conf, dbname, "solo", workers)
+        solo = start_server(ctx, ctx.conf, dbname, "solo", workers)
         try:
-            single = _load([solo.url], "bench_portal", clients, per_client)
+            single = load([solo.url], PATH, "bench_portal", clients, per_client, warmup=WARMUP)
         finally:
             solo.stop(timeout=30)
         ctx.log(f"replica bench: one node, no replica: {single}")
         offset = replica.log_size()
-        nodes = [_start(ctx, replica_conf, dbname, name, workers) for name in ("node-a", "node-b")]
+        nodes = [start_server(ctx, replica_conf, dbname, name, workers) for name in ("node-a", "node-b")]
         try:
-            scaled = _load([node.url for node in nodes], "bench_portal", clients, per_client)
+            scaled = load([node.url for node in nodes], PATH, "bench_portal", clients, per_client, warmup=WARMUP)
         finally:
             for node in nodes:
                 node.stop(timeout=30)

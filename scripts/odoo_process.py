@@ -1,6 +1,6 @@
 """Start, wait for and stop an Odoo server: the one helper behind the multi-worker server
-of the end-to-end tests (tests/odoo_server.py) and the portal benchmark's server
-(bench/bench_portal.py). The shell scripts start Odoo with the same command
+of the end-to-end tests (tests/odoo_server.py) and the portal benchmarks' servers
+(bench/http_load.py). The shell scripts start Odoo with the same command
 (``$ODOO`` in scripts/common.sh)::
 
     from odoo_process import OdooProcess
