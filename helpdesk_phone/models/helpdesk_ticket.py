@@ -70,7 +70,7 @@ class HelpdeskTicket(models.Model):
                 + [[("phone_mobile_search", "=", form)] for form in sorted(forms)]
             )
         else:
-            text = (number or "").strip()
+            text = hd_phone.text_search_term(number)
             if len(hd_phone.strip_separators(text)) < self._phone_search_min_length:
                 return expression.FALSE_DOMAIN
             own = [("partner_phone", "ilike", text)]

@@ -53,7 +53,7 @@ class ResPartner(models.Model):
                 [[("phone_sanitized", "=", e164)]]
                 + [[("phone_mobile_search", "=", form)] for form in sorted(forms)]
             )
-        text = (number or "").strip()
+        text = hd_phone.text_search_term(number)
         if len(hd_phone.strip_separators(text)) < self._phone_search_min_length:
             return expression.FALSE_DOMAIN
         return [("phone_mobile_search", "ilike", text)]

@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import clean_context
@@ -112,32 +114,26 @@ class HelpdeskNewCall(models.TransientModel):
         digits-only value into a JSON number (``0812345678`` arrives as
         ``812345678``, ``+66812345678`` as ``66812345678``): still read as the
         national significant number, or retried with ``+`` (phone_validation), but
-        links should carry an RFC 3966 ``tel:`` URI, which arrives as written."""
+        links should carry an RFC 3966 ``tel:`` URI, which arrives as written (its
+        ``phone-context`` and ``ext`` are kept, see ``hd_phone.tel_uri_number``).
+        Control characters (NUL, which PostgreSQL refuses) are removed."""
         if isinstance(value, bool) or value is None:
+            return False
+        if isinstance(value, float) and not math.isfinite(value):
             return False
         if isinstance(value, (int, float)):
             value = str(int(value))
         if not isinstance(value, str):
             return False
-        value = value.strip()
-        if value[:4].lower() == "tel:":
-            value = value[4:].split(";", 1)[0].strip()
-        return value[:64] or False
+        value = hd_phone.tel_uri_number(hd_phone.CONTROL_CHARACTERS.sub("", value))
+        return value[:MAX_NUMBER_LENGTH].strip() or False
 
     @api.model
     def _action_open(self, number=None):
         """A new call page for ``number`` (from the URL of a PBX or softphone, or
         empty from the menu)."""
         page = self.create({"number": self._number_from_url(number)})
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("New Call"),
-            "res_model": self._name,
-            "res_id": page.id,
-            "view_mode": "form",
-            "views": [[False, "form"]],
-            "target": "current",
-        }
+        return dict(self._open(page), name=self.env._("New Call"))
 
     # ------------------------------------------------------------------
     # Buttons
@@ -146,6 +142,10 @@ class HelpdeskNewCall(models.TransientModel):
         """The chosen caller; an unknown number makes a new contact with it."""
         self.ensure_one()
         if self.partner_id:
+            # partner_id is any id the agent's browser sends: a contact the agent may
+            # not read (another company's) is refused before a ticket or a call is
+            # made for it
+            self.partner_id.check_access("read")
             return self.partner_id
         if self.caller_count > 1:
             raise UserError(self.env._("Several contacts have this number: choose the caller first."))
@@ -222,11 +222,4 @@ class HelpdeskNewCall(models.TransientModel):
         return self._open(self.partner_id)
 
     def _open(self, record):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": record._name,
-            "res_id": record.id,
-            "view_mode": "form",
-            "views": [[False, "form"]],
-            "target": "current",
-        }
+        return self.env["helpdesk.ticket"]._record_form_action(record)
