@@ -5,6 +5,8 @@ to api.telegram.org and graph.facebook.com; the test's CONNECT proxy on loopback
 hands them to the loopback API, which records path, headers and body."""
 from urllib.parse import quote
 
+import certifi
+import httpx
 from markupsafe import Markup
 
 from odoo.tests import tagged
@@ -289,3 +291,24 @@ class TestWhatsappDelivery(DeliveryCase):
         message = self.customer_messages(ticket)
         self.assertEqual(message.attachment_ids.raw, PNG)
         self.assertIn("the modem", message.body)
+
+
+@tagged("post_install", "-at_install")
+class TestProviderInterception(GatewayCommon):
+    """The test's proxy stands in for the providers' hosts only, over TLS that a client
+    verifies with the test CA (the environment the class sets)."""
+
+    def test_only_the_providers_hosts_are_answered(self):
+        with self.assertRaises(httpx.ProxyError):
+            httpx.get("https://www.example.org/", timeout=10)
+        self.assertEqual(len(self.interceptor.refused), 1)
+        self.assertIn("CONNECT www.example.org:443", self.interceptor.refused[0])
+        self.interceptor.refused.clear()
+
+        answer = httpx.post(f"https://{TELEGRAM_HOST}/bot1:x/getMe", timeout=10)
+        self.assertEqual(answer.json()["result"]["username"], "support_test_bot")
+        with self.assertRaises(httpx.ConnectError):  # the public CAs do not know the test CA
+            httpx.post(f"https://{TELEGRAM_HOST}/bot1:x/getMe", verify=certifi.where(), timeout=10)
+        self.assertIn("TLS handshake failed", self.interceptor.refused[0])
+        self.interceptor.refused.clear()
+        self.assertEqual(len(self.stub.requests), 1)
