@@ -66,11 +66,30 @@ class HelpdeskTicket(models.Model):
             ticket.child_count = counts["parent_id"].get(ticket._origin.id, 0)
             ticket.incident_count = counts["problem_id"].get(ticket._origin.id, 0)
 
+    def _link_label(self, linked):
+        """How a message names ``linked`` (a ticket named by its id in a link): its name
+        when the user may read it, else a neutral word, so that the messages of a refused
+        link tell nothing of a ticket of another department or company."""
+        if linked.with_env(self.env).has_access("read"):
+            return linked.display_name
+        return self.env._("a ticket you cannot see")
+
+    def _check_link_company(self, ticket, linked):
+        """A link stays within a company: solving a problem writes on its incidents and a
+        sub-ticket's messages go to the parent's team, as superuser (another company's
+        agents would close or read tickets they cannot see)."""
+        if linked and linked.company_id != ticket.company_id:
+            raise ValidationError(self.env._(
+                "Ticket %(ticket)s can only be linked to a ticket of its own company.",
+                ticket=self._link_label(ticket),
+            ))
+
     @api.constrains("parent_id")
     def _check_parent_id(self):
         for ticket in self.sudo().filtered("parent_id"):
             if ticket.parent_id == ticket:
-                raise ValidationError(self.env._("Ticket %s cannot be its own parent.", ticket.display_name))
+                raise ValidationError(self.env._("Ticket %s cannot be its own parent.", self._link_label(ticket)))
+            self._check_link_company(ticket, ticket.parent_id)
         if self.sudo()._has_cycle("parent_id"):
             raise ValidationError(self.env._(
                 "These links would make a cycle: a ticket cannot be the parent of one of its own parents."
@@ -78,25 +97,27 @@ class HelpdeskTicket(models.Model):
 
     @api.constrains("problem_id", "is_problem")
     def _check_problem_id(self):
+        label = self._link_label
         for ticket in self.sudo():
             problem = ticket.problem_id
             if problem == ticket:
                 raise ValidationError(self.env._(
-                    "Ticket %s cannot be an incident of itself.", ticket.display_name
+                    "Ticket %s cannot be an incident of itself.", label(ticket)
                 ))
+            self._check_link_company(ticket, problem)
             if problem and not problem.is_problem:
                 raise ValidationError(self.env._(
                     "%(problem)s is not marked as a problem: incidents can only be linked to a problem.",
-                    problem=problem.display_name,
+                    problem=label(problem),
                 ))
             if ticket.is_problem and problem:
                 raise ValidationError(self.env._(
                     "%(ticket)s is a problem: it cannot be an incident of another problem (%(problem)s).",
-                    ticket=ticket.display_name, problem=problem.display_name,
+                    ticket=label(ticket), problem=label(problem),
                 ))
             if not ticket.is_problem and ticket.incident_ids:
                 raise ValidationError(self.env._(
-                    "%s has incidents: unlink them before it stops being a problem.", ticket.display_name
+                    "%s has incidents: unlink them before it stops being a problem.", label(ticket)
                 ))
 
     # ------------------------------------------------------------------

@@ -145,6 +145,30 @@ class TestArticleFromTicket(HelpdeskCommon):
         with self.assertRaises(UserError):
             wizard.action_create_article()
 
+    def test_wizard_copies_no_text_the_user_may_not_read(self):
+        """Attacker: an agent gives the wizard, by id, a message of a ticket of another
+        department (or any message of the database) and reads the wizard back: the body
+        must not be that message's text; a ticket they may not read gives them nothing;
+        another agent's wizard (a reply's text) is not theirs to read."""
+        other = self.env["helpdesk.ticket"].create({"name": "Salary review", "department_id": self.department_b.id})
+        foreign = other.message_post(body="<p>secret of B</p>", message_type="comment", subtype_xmlid="mail.mt_note")
+        wizard = self.env["helpdesk.article.from.ticket"].with_user(self.agent_a).create({
+            "ticket_id": self.ticket.id, "message_id": foreign.id,
+        })
+        self.assertNotIn("secret of B", wizard.body or "")
+        self.assertIn("the VPN fails", wizard.body)
+        with self.assertRaises(AccessError):
+            wizard = self.env["helpdesk.article.from.ticket"].with_user(self.agent_b).create({
+                "ticket_id": self.ticket.id,
+            })
+            wizard.read(["name", "body"])
+        mine = self.env["helpdesk.article.from.ticket"].with_user(self.agent_a).create({"ticket_id": self.ticket.id})
+        self.env.flush_all()
+        colleague = self.env["helpdesk.article.from.ticket"].with_user(self.agent_a2)
+        self.assertFalse(colleague.search([("id", "=", mine.id)]))
+        with self.assertRaises(AccessError):
+            colleague.browse(mine.id).read(["body"])
+
     def test_agent_of_another_department_cannot_use_the_ticket(self):
         with self.assertRaises(AccessError):
             wizard = self.env["helpdesk.article.from.ticket"].with_user(self.agent_b).create({

@@ -57,6 +57,25 @@ class TestLinkedTickets(HelpdeskCommon):
         self.assertEqual(parent_as_owner.child_count, 1)
         self.assertTrue(self.ticket.message_ids.filtered(lambda m: child.number in (m.body or "")))
 
+    def test_handoff_wizard_shows_nothing_of_a_hidden_ticket(self):
+        """Attacker: an agent opens the hand-off wizard on the id of a ticket of a department
+        they may not see, or reads another agent's hand-off: neither the ticket's subject
+        nor the other agent's note is given to them."""
+        with self.assertRaises(AccessError):
+            wizard = self.env["helpdesk.ticket.handoff"].with_user(self.agent_b).create({
+                "ticket_id": self.ticket.id, "department_id": self.department_b.id, "note": "x",
+            })
+            wizard.read(["name", "current_department_id"])
+        wizard = self.env["helpdesk.ticket.handoff"].with_user(self.agent_a).create({
+            "ticket_id": self.ticket.id, "department_id": self.department_b.id, "note": "Refund INV/42 (secret)",
+        })
+        self.assertEqual(wizard.name, self.ticket.name)
+        self.env.flush_all()
+        other_agent = self.env["helpdesk.ticket.handoff"].with_user(self.agent_a2)
+        self.assertFalse(other_agent.search([("id", "=", wizard.id)]))
+        with self.assertRaises(AccessError):
+            other_agent.browse(wizard.id).read(["note"])
+
     def test_handoff_needs_write_access_to_the_ticket(self):
         with self.assertRaises(AccessError):
             self._handoff(user=self.agent_c)
@@ -137,6 +156,53 @@ class TestLinkedTickets(HelpdeskCommon):
         self.ticket.problem_id = problem
         with self.assertRaisesRegex(ValidationError, "has incidents"):
             problem.is_problem = False
+
+    def test_links_stay_within_a_company(self):
+        """Attacker: an agent of company A links their ticket, by id, to a ticket of company
+        B as its problem or parent. Solving B's problem would post B's resolution to A's
+        customer and close A's ticket as superuser: refused, without naming B's ticket."""
+        other_company = self.env["res.company"].create({"name": "Other Co (links)"})
+        department_other = self.env["helpdesk.department"].create({
+            "name": "Other Co support (links)", "company_id": other_company.id, "visibility": "all_agents",
+        })
+        problem_other = self._create_ticket(
+            name="Secret outage of Other Co", department_id=department_other.id, partner_id=False, is_problem=True,
+        )
+        self.assertEqual(problem_other.company_id, other_company)
+        ticket = self.ticket.with_user(self.agent_a)
+        for field_name in ("problem_id", "parent_id"):
+            with self.assertRaises(ValidationError) as caught:
+                ticket.write({field_name: problem_other.id})
+            message = str(caught.exception)
+            self.assertIn("of its own company", message)
+            self.assertNotIn("Secret outage", message)
+            self.assertNotIn(problem_other.number, message)
+        self.assertFalse(self.ticket.sudo().problem_id)
+        self.assertFalse(self.ticket.sudo().parent_id)
+        # a problem of the ticket's own company is still linked
+        problem = self._create_ticket(name="Mail server down", is_problem=True, partner_id=False)
+        ticket.write({"problem_id": problem.id})
+        self.assertEqual(self.ticket.sudo().problem_id, problem)
+
+    def test_refused_link_names_no_hidden_ticket(self):
+        """Attacker: an agent tries ids of tickets of a department they may not see as the
+        problem of their ticket; the refusal must not tell them the hidden ticket's subject
+        or number (an oracle on other departments' tickets)."""
+        hidden = self._create_ticket(
+            name="Salary of the CEO", department_id=self.department_b.id, partner_id=self.other_customer.id,
+        )
+        self.assertFalse(hidden.with_user(self.agent_a).has_access("read"))
+        with self.assertRaises(ValidationError) as caught:
+            self.ticket.with_user(self.agent_a).write({"problem_id": hidden.id})
+        message = str(caught.exception)
+        self.assertIn("not marked as a problem", message)
+        self.assertNotIn("Salary of the CEO", message)
+        self.assertNotIn(hidden.number, message)
+        # a ticket the agent reads is still named, to help them
+        visible = self._create_ticket(name="Printer jam in room 2")
+        with self.assertRaises(ValidationError) as caught:
+            self.ticket.with_user(self.agent_a).write({"problem_id": visible.id})
+        self.assertIn("Printer jam in room 2", str(caught.exception))
 
     # ------------------------------------------------------------------
     # Problems and incidents

@@ -18,16 +18,24 @@ class HelpdeskArticleFromTicket(models.TransientModel):
         help="The message whose text becomes the body of the article (by default the last reply "
         "sent to the customer).",
     )
+    # computed as the user (not as superuser, the default of stored computed fields): the
+    # ticket and the message are ids from the client, their texts are copied only for a
+    # user who may read them
     name = fields.Char(
         "Title", compute="_compute_from_ticket", store=True, readonly=False, required=True, precompute=True,
+        compute_sudo=False,
     )
     department_id = fields.Many2one(
         "helpdesk.department", compute="_compute_from_ticket", store=True, readonly=False, precompute=True,
+        compute_sudo=False,
     )
     tag_ids = fields.Many2many(
         "helpdesk.tag", compute="_compute_from_ticket", store=True, readonly=False, precompute=True,
+        compute_sudo=False,
     )
-    body = fields.Html(compute="_compute_body", store=True, readonly=False, sanitize=True, precompute=True)
+    body = fields.Html(
+        compute="_compute_body", store=True, readonly=False, sanitize=True, precompute=True, compute_sudo=False,
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -56,8 +64,14 @@ class HelpdeskArticleFromTicket(models.TransientModel):
 
     @api.depends("message_id")
     def _compute_body(self):
+        """The chosen reply's text, if it is a message of the wizard's ticket (any other
+        message, even one the user may read, is refused by ``_check_message``); else the
+        ticket's description."""
         for wizard in self:
-            wizard.body = wizard.message_id.body or wizard.ticket_id.description
+            message = wizard.message_id.sudo()
+            of_ticket = message.model == "helpdesk.ticket" and message.res_id == wizard.ticket_id.id
+            description = wizard.ticket_id.description
+            wizard.body = (message.body if of_ticket else False) or description
 
     def _check_message(self):
         """The reply must be a message of this ticket (the id comes from the client)."""

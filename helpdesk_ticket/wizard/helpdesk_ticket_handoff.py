@@ -14,10 +14,12 @@ class HelpdeskTicketHandoff(models.TransientModel):
         "helpdesk.department", string="Hand to", required=True,
         domain="[('id', '!=', current_department_id), ('company_id', '=', company_id)]",
     )
-    current_department_id = fields.Many2one(related="ticket_id.department_id")
-    company_id = fields.Many2one(related="ticket_id.company_id")
+    # read as the user (related and stored computed fields are read as superuser by
+    # default): ticket_id is an id from the client
+    current_department_id = fields.Many2one(related="ticket_id.department_id", compute_sudo=False)
+    company_id = fields.Many2one(related="ticket_id.company_id", compute_sudo=False)
     name = fields.Char("Subject", required=True, compute="_compute_name", store=True, readonly=False,
-                       precompute=True)
+                       precompute=True, compute_sudo=False)
     note = fields.Text("What is asked", required=True)
 
     @api.depends("ticket_id")
