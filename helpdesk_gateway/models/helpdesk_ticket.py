@@ -15,6 +15,38 @@ _logger = logging.getLogger(__name__)
 #: tickets handled per transaction of each job
 GATEWAY_ACK_BATCH_SIZE = 50
 GATEWAY_OUTBOX_BATCH_SIZE = 20
+#: connectors that record a refusal as ``requests``' "400 Client Error: ... for url" only,
+#: dropping the provider's error message (OCA's WhatsApp and Instagram, Meta's Graph API):
+#: asked to raise, their error carries the provider's answer (``gateway_failure_reason``)
+GATEWAY_TYPES_REASON_FROM_ERROR = ("whatsapp", "instagram")
+
+
+def gateway_failure_reason(error):
+    """The reason a failed delivery shows for ``error`` (a connector's error and the errors
+    it was raised from): the provider's own message when an HTTP answer in the chain
+    carries one (Graph API ``{"error": {"message": ...}}``, Telegram ``description``, LINE
+    ``message``), followed by the HTTP error; else the chain's texts."""
+    chain = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__
+    for link in chain:
+        response = getattr(link, "response", None)
+        if response is None or not hasattr(response, "json"):
+            continue
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        message = None
+        if isinstance(body, dict):
+            detail = body.get("error")
+            message = (detail.get("message") if isinstance(detail, dict) else None) \
+                or body.get("description") or body.get("message")
+        if message:
+            return f"{message} ({link})"
+        return str(link)
+    return ": ".join(str(link) for link in chain if str(link))
 
 
 class HelpdeskTicket(models.Model):
@@ -207,11 +239,12 @@ class HelpdeskTicket(models.Model):
                     retry |= ticket
                     break
                 if error:
+                    reason = gateway_failure_reason(error)
                     _logger.error("Ticket %s: message %s not delivered in the chat: %s",
-                                  ticket.number, notification.mail_message_id.id, error)
+                                  ticket.number, notification.mail_message_id.id, reason)
                     notification.write({
                         "notification_status": "exception", "failure_type": "unknown",
-                        "failure_reason": str(error),
+                        "failure_reason": reason,
                     })
                     notification.mail_message_id._notify_message_notification_update()
         return self._job_done("gateway_outbox_pending", tickets, retry)
@@ -220,10 +253,13 @@ class HelpdeskTicket(models.Model):
         """Send one queued message through the gateway's connector (OCA's ``send_gateway``,
         which records the provider's id, or the failure and its reason, on the
         notification), then show it in the chat's Discuss conversation, linked to the
-        ticket's message as OCA links them."""
+        ticket's message as OCA links them. The connectors of
+        ``GATEWAY_TYPES_REASON_FROM_ERROR`` raise instead: ``_cron_gateway_outbox``
+        records the failure with the provider's message."""
         self.ensure_one()
         message = notification.mail_message_id
-        notification.send_gateway()
+        gateway_type = notification.gateway_channel_id.gateway_id.gateway_type
+        notification.send_gateway(raise_exception=gateway_type in GATEWAY_TYPES_REASON_FROM_ERROR)
         if notification.notification_status == "ready":
             # the connector neither raised nor returned a message id (nothing to send)
             notification.notification_status = "sent"

@@ -7,9 +7,13 @@ from urllib.parse import quote
 
 import certifi
 import httpx
+import requests
 from markupsafe import Markup
 
 from odoo.tests import tagged
+
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
+from odoo.addons.helpdesk_gateway.models.helpdesk_ticket import gateway_failure_reason
 
 from odoo.addons.mail_gateway_line.tests.loopback import form_fields
 
@@ -60,7 +64,7 @@ class DeliveryCase(GatewayCommon):
         when the provider accepts it again. Returns the failure reason shown."""
         self.stub.answer("POST", path, status, body)
         reply = self._reply(ticket, text)
-        with self.assertLogs(f"odoo.addons.mail_gateway_{self.app}", "ERROR"):
+        with self.assertLogs("odoo.addons", "ERROR"):  # the connector's and the job's
             self._deliver()
         notification = self._gateway_notification(reply)
         self.assertEqual(notification.notification_status, "exception")
@@ -264,12 +268,23 @@ class TestWhatsappDelivery(DeliveryCase):
                 ticket.gateway_ack_pending = False
                 reason = self._refused_then_resent(
                     ticket, f"Is it working now? ({status})", f"{self.api_path}/messages", status, error)
-                # OCA's connector keeps the HTTP status and the URL (not Meta's JSON message)
+                # Meta's message, then the HTTP status and the URL
+                self.assertTrue(reason.startswith(error["error"]["message"]), reason)
                 self.assertIn(shown, reason)
                 self.assertIn(f"{GRAPH_HOST}{self.api_path}/messages", reason)
                 [sent] = self._messages()
                 self.assertEqual(sent["json"]["text"]["body"], f"Is it working now? ({status})")
                 self.assertEqual(sent["json"]["to"], wa_id)
+
+    def test_failure_reason_without_an_answer(self):
+        """The provider unreachable: the connector's error and its cause."""
+        try:
+            try:
+                raise requests.ConnectionError("Connection refused")
+            except requests.ConnectionError as exc:
+                raise MailDeliveryException("Unable to send the whatsapp message") from exc
+        except MailDeliveryException as error:
+            self.assertEqual(gateway_failure_reason(error), "Unable to send the whatsapp message: Connection refused")
 
     def test_customer_image_is_downloaded_into_the_ticket(self):
         """An incoming image: its URL from ``GET /v<version>/<media id>``, then the file from
