@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import plaintext2html
 
 
@@ -13,6 +14,19 @@ class ChatbotScriptStep(models.Model):
         help="Department of the ticket this step creates (routing rules still apply). "
         "Empty: the department of the live chat channel.",
     )
+
+    @api.constrains("step_type", "sequence", "chatbot_script_id")
+    def _check_create_ticket_not_a_welcome_step(self):
+        """The steps before the visitor's first answer are posted as the chat opens,
+        without being processed (``chatbot.script._post_welcome_steps``): a *Create
+        Ticket* step there would tell every visitor "thank you" and file nothing."""
+        for script in self.filtered(lambda s: s.step_type == "create_ticket").chatbot_script_id:
+            if script._get_welcome_steps().filtered(lambda s: s.step_type == "create_ticket"):
+                raise ValidationError(self.env._(
+                    "The Create Ticket step of the chatbot %(script)s files what the visitor typed: "
+                    "put it after a question to the visitor (email, free input...).",
+                    script=script.title,
+                ))
 
     def _process_step(self, discuss_channel):
         """A *Create Ticket* step files a helpdesk ticket for the visitor with the

@@ -1,4 +1,5 @@
 import logging
+import unicodedata
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -18,6 +19,12 @@ MISSED_CHAT_SILENCE = timedelta(minutes=15)
 #: conversations older than this are not looked at (an install on a database with years of chats)
 MISSED_CHAT_WINDOW = timedelta(days=2)
 MISSED_CHAT_BATCH_SIZE = 100
+
+
+def has_visible_text(text):
+    """Whether ``text`` shows something: a text of zero-width spaces and direction
+    marks only would give a ticket a blank-looking subject."""
+    return any(unicodedata.category(char)[0] not in "CZ" for char in text or "")
 
 
 class DiscussChannel(models.Model):
@@ -110,7 +117,7 @@ class DiscussChannel(models.Model):
                 or (customer and message.author_id == customer)
             )
             text = " ".join(html2plaintext(message.body or "").split())
-            if from_visitor and text:
+            if from_visitor and has_visible_text(text):
                 return text[:SUBJECT_MAX_LENGTH]
         return self.env._("Live chat with %s", customer.name or self._helpdesk_visitor_name())
 
@@ -257,7 +264,8 @@ class DiscussChannel(models.Model):
         ).sorted("id")
         first_step = answers[:1].script_step_id
         texts = (html2plaintext(m.mail_message_id.body or "") for m in answers if m.script_step_id == first_step)
-        return " ".join(" ".join(texts).split())
+        description = " ".join(" ".join(texts).split())
+        return description if has_visible_text(description) else ""
 
     def _helpdesk_file_ticket(self, email, department, note):
         """Create the conversation's ticket for the visitor (the chatbot's step, a missed
