@@ -128,6 +128,24 @@ class HelpdeskTicketSchedule(models.Model):
                         field=field.field_description, model=schedule.res_model_id.name,
                     ))
             schedule._record_domain_list()
+            schedule._check_records_readable()
+
+    def _check_records_readable(self):
+        """The job reads the records of a date-driven schedule as superuser (it runs as
+        the cron's user): whoever configures one must be able to read that model, its date
+        and customer fields and the fields its filter tests. Otherwise a helpdesk manager
+        could read any table through the tickets' subjects and the filter, e.g. the
+        database secret in ``ir.config_parameter``, one matching ticket at a time."""
+        self.ensure_one()
+        if self.env.su:
+            return
+        Model = self.env[self.res_model]
+        Model.check_access("read")
+        Model.check_field_access_rights("read", [
+            field.name for field in self.date_field_id | self.partner_field_id
+        ])
+        # searching as the user checks the fields of the filter (field groups)
+        Model.search_count(self._record_domain_list(), limit=1)
 
     def _record_domain_list(self):
         """The filter on the records, as a list (literal only: no code is evaluated)."""
@@ -239,10 +257,17 @@ class HelpdeskTicketSchedule(models.Model):
             if not schedule.active or schedule.next_date > today:
                 continue
             tickets |= schedule._open_ticket(schedule.next_date)
-        tickets |= self.search([("trigger", "=", "date_field")])._open_date_field_tickets(today, limit)
+        date_schedules = self.search([("trigger", "=", "date_field")])
+        tickets |= date_schedules._open_date_field_tickets(today, limit)
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT count(*) FROM helpdesk_ticket_schedule WHERE %s", due))
-        self._job_progress("open_due_tickets", len(tickets), self.env.cr.fetchone()[0])
+        remaining = self.env.cr.fetchone()[0]
+        # a date-driven schedule with more due records than a batch goes on at once too
+        remaining += sum(
+            1 for schedule in date_schedules.filtered("active")
+            if schedule.res_model in self.env and schedule._due_records(today, limit=1)
+        )
+        self._job_progress("open_due_tickets", len(tickets), remaining)
         return tickets
 
     def _due_records(self, today, limit=DATE_FIELD_BATCH):
@@ -253,24 +278,33 @@ class HelpdeskTicketSchedule(models.Model):
         date_field = self.date_field_id.name
         # date + offset <= today  <=>  date <= today - offset
         domain = self._record_domain_list() + [(date_field, "<=", today - self._date_offset())]
+        company_field = Model._fields.get("company_id")
+        if company_field and company_field.type == "many2one" and company_field.comodel_name == "res.company":
+            # the records of the schedule's company (or shared): not another company's
+            domain.append(("company_id", "in", [False, self.company_id.id]))
         if self.date_from:
             domain.append((date_field, ">=", self.date_from))
-        opened = self.env["helpdesk.ticket.schedule.occurrence"].sudo()._search(
-            [("schedule_id", "=", self.id)]
-        )
-        records = Model.search(domain, order=f"{date_field}, id")
-        done = {
-            (occ.res_id, occ.date)
-            for occ in self.env["helpdesk.ticket.schedule.occurrence"].sudo().browse(opened)
-        }
-        due = []
-        for record in records:
-            date = fields.Date.to_date(record[date_field])
-            if (record.id, date) not in done:
-                due.append((record, date))
-            if len(due) >= limit:
-                break
-        return due
+        query = Model._search(domain)
+        if query.is_empty():
+            return []
+        # the records and dates without their ticket yet, ``limit`` of them, in one query:
+        # not every matching record of the past and every occurrence at each run (both
+        # only grow)
+        record_id = SQL.identifier(Model._table, "id")
+        date_sql = Model._field_to_sql(Model._table, date_field, query)
+        query.add_where(SQL(
+            """NOT EXISTS (SELECT 1 FROM helpdesk_ticket_schedule_occurrence occurrence
+                            WHERE occurrence.schedule_id = %s AND occurrence.res_id = %s
+                              AND occurrence.date = (%s)::date)""",
+            self.id, record_id, date_sql,
+        ))
+        query.order = SQL("%s, %s", date_sql, record_id)
+        query.limit = limit
+        self.env["helpdesk.ticket.schedule.occurrence"].flush_model()
+        self.env.cr.execute(query.select(record_id, date_sql))
+        rows = self.env.cr.fetchall()
+        records = Model.browse([row[0] for row in rows])
+        return [(record, fields.Date.to_date(value)) for record, (_id, value) in zip(records, rows)]
 
     def _open_date_field_tickets(self, today, limit=DATE_FIELD_BATCH):
         """One ticket per due record of these date-driven schedules (a record whose date

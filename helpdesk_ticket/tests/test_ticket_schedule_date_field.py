@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import HelpdeskCommon
 
@@ -81,3 +81,63 @@ class TestTicketScheduleDateField(HelpdeskCommon):
     def test_agents_cannot_create_date_schedules(self):
         with self.assertRaises(AccessError):
             self._schedule().with_user(self.agent_a).write({"offset_number": 1})
+
+    def test_manager_cannot_read_other_tables_through_a_schedule(self):
+        """Attacker: a helpdesk manager who may manage access rights (reading the models'
+        fields, which a date-driven schedule needs) but is no administrator points a
+        schedule at a model they may not read (the system parameters, the database secret
+        among them) with a filter on its value: the job, running as superuser, would open
+        one ticket per matching record, named after it. Refused when the schedule is saved."""
+        manager = new_test_user(
+            self.env, login="hd_sched_rights_manager",
+            groups="helpdesk_ticket.group_helpdesk_manager,base.group_erp_manager",
+        )
+        self.assertFalse(self.env["ir.config_parameter"].with_user(manager).has_access("read"))
+        Schedule = self.env["helpdesk.ticket.schedule"].with_user(manager)
+        values = {
+            "name": "Leak", "department_id": self.department_a.id, "trigger": "date_field",
+            "res_model_id": self.env["ir.model"]._get_id("ir.config_parameter"),
+            "date_field_id": self.env["ir.model.fields"]._get("ir.config_parameter", "create_date").id,
+            "record_domain": repr([("key", "=", "database.secret"), ("value", "=like", "a%")]),
+            "offset_number": 0,
+        }
+        with self.assertRaises(AccessError):
+            Schedule.create(values)
+        # a model the manager reads is accepted
+        schedule = Schedule.create(dict(values, res_model_id=self.env["ir.model"]._get_id("res.partner"),
+                                        date_field_id=self.env["ir.model.fields"]._get("res.partner", "create_date").id,
+                                        record_domain=repr([("is_company", "=", True)])))
+        self.assertEqual(schedule.res_model, "res.partner")
+
+    def test_records_of_another_company_open_no_ticket(self):
+        """A schedule of company A never opens tickets for company B's records (their names
+        would show in company A's tickets)."""
+        other_company = self.env["res.company"].create({"name": "Other Co (schedules)"})
+        self.env["crm.lead"].create({
+            "name": "Contract of Other Co", "date_deadline": self.today + timedelta(days=5), "referred": "HDSCHED",
+            "company_id": other_company.id, "team_id": False, "user_id": False,
+        })
+        self._schedule()
+        tickets = self._run()
+        self.assertEqual(tickets.mapped("name"), ["Renewal call - Contract ends in 10 days"])
+        self.assertEqual(tickets.company_id, self.company)
+
+    def test_a_batch_at_a_time_and_the_rest_at_once(self):
+        """More due records than a batch: the job opens a batch and tells the cron framework
+        that work remains (it runs again at once); the next run opens the rest, each record
+        once (the job reads only the records still without their ticket)."""
+        self.env["crm.lead"].create([
+            {"name": f"Batch contract {i}", "date_deadline": self.today + timedelta(days=3), "referred": "HDBATCH"}
+            for i in range(3)
+        ])
+        self._schedule(record_domain=repr([("referred", "=", "HDBATCH")]))
+        cron = self.env.ref("helpdesk_ticket.ir_cron_helpdesk_ticket_schedule")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+        Schedule = self.env["helpdesk.ticket.schedule"].with_context(ir_cron_progress_id=progress.id)
+        self.assertEqual(len(Schedule._cron_create_due_tickets(limit=2)), 2)
+        self.assertEqual(progress.done, 2)
+        self.assertGreaterEqual(progress.remaining, 1, "the cron framework runs the next batch at once")
+        last = Schedule._cron_create_due_tickets(limit=2)
+        self.assertEqual(last.mapped("name"), ["Renewal call - Batch contract 2"])
+        self.assertEqual(progress.remaining, 0)
+        self.assertFalse(Schedule._cron_create_due_tickets(limit=2))
