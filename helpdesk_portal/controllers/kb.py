@@ -22,7 +22,9 @@ def _suggest_readonly(controller):
         params = request.get_json_data().get("params") or {}
     except ValueError:
         return True  # not JSON: Odoo answers the error, nothing is written
-    return not (isinstance(params, dict) and params.get("form") in FORMS)
+    # any JSON value may come as "form": only a string can name a form (a list or an
+    # object is unhashable, and names none)
+    return not (isinstance(params, dict) and isinstance(params.get("form"), str) and params["form"] in FORMS)
 
 
 class HelpdeskKnowledgeBase(http.Controller):
@@ -165,6 +167,9 @@ class HelpdeskKnowledgeBase(http.Controller):
     def helpdesk_kb_suggest(self, subject=None, department_id=None, form_key=None, form=None, **kw):
         """Up to three published articles matching the subject being typed."""
         subject = (subject or "").strip() if isinstance(subject, str) else ""
+        # JSON parameters may be of any type: a form and its key are strings or nothing
+        form = form if isinstance(form, str) else None
+        form_key = form_key if isinstance(form_key, str) else None
         if len(subject) < 2 or len(subject) > SEARCH_MAX_LENGTH:
             return []
         domain = self._kb_domain()

@@ -26,6 +26,7 @@ NUMBER_MAX_LENGTH = 32
 EMAIL_MAX_LENGTH = 254
 SEARCH_MAX_LENGTH = 200
 TOKEN_MAX_LENGTH = 128
+FILE_NAME_MAX_LENGTH = 255
 #: largest value of a PostgreSQL ``integer`` column (ids)
 PG_INT_MAX = 2**31 - 1
 
@@ -237,8 +238,20 @@ class HelpdeskCustomerPortal(CustomerPortal):
                     "The file %(name)s is larger than %(size)s MB.", name=upload.filename, size=max_size_mb
                 )
                 return []
-            attachments.append({"name": upload.filename, "raw": content, "mimetype": upload.mimetype})
+            attachments.append({"name": self._helpdesk_file_name(upload.filename), "raw": content,
+                                "mimetype": upload.mimetype})
         return attachments
+
+    def _helpdesk_file_name(self, filename):
+        """The name an uploaded file is kept under: the browser's, without control
+        characters (PostgreSQL refuses NUL: the ticket would be made, its files not),
+        at most ``FILE_NAME_MAX_LENGTH`` characters with its extension kept."""
+        name = " ".join("".join(char for char in filename if char >= " " and char != "\x7f").split())
+        if len(name) > FILE_NAME_MAX_LENGTH:
+            stem, dot, extension = name.rpartition(".")
+            extension = extension[:16] if dot and stem else ""
+            name = name[:FILE_NAME_MAX_LENGTH - len(extension) - 1].rstrip() + ("." + extension if extension else "")
+        return name or request.env._("attachment")
 
     def _helpdesk_attach(self, ticket_sudo, attachments):
         if not attachments:

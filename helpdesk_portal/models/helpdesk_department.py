@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from datetime import datetime
 
 import pytz
@@ -12,6 +13,8 @@ PORTAL_PROPERTY_TYPES = ("char", "integer", "float", "boolean", "date", "datetim
 PORTAL_PROPERTY_MAX_LENGTH = 500
 #: the largest integer a property of type integer takes (a JSON number read back by the web client)
 PORTAL_PROPERTY_INT_MAX = 2**53
+#: longest number text read (int() refuses more than 4300 digits, with a message of its own)
+NUMBER_MAX_LENGTH = 40
 #: a number as customers type it: digits, one decimal point or comma, optional sign
 NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
@@ -122,13 +125,24 @@ class HelpdeskDepartment(models.Model):
                                    label=label, count=PORTAL_PROPERTY_MAX_LENGTH))
             return raw
         if kind in ("integer", "float"):
-            # ASCII digits only: int() would take Thai or Persian digits the agents
-            # could not search for as typed
-            if not raw.isascii() or not NUMBER_RE.match(raw) or (kind == "integer" and not raw.lstrip("+-").isdigit()):
+            # a number typed in Thai (๑๒), Arabic-Indic (١٢) or Persian (۱۲) digits, with
+            # the Arabic decimal separator (٫), is that number: stored as a number, it
+            # reads the same for the agents. Superscripts (²) and other non-decimal
+            # characters are no digits
+            number_text = "".join(
+                str(unicodedata.decimal(char)) if char.isdecimal() else char for char in raw
+            ).replace("\u066b", ".")
+            if (
+                len(number_text) > NUMBER_MAX_LENGTH or not number_text.isascii()
+                or not NUMBER_RE.match(number_text)
+                or (kind == "integer" and not number_text.lstrip("+-").isdigit())
+            ):
+                if len(number_text) > NUMBER_MAX_LENGTH and NUMBER_RE.match(number_text):
+                    raise ValueError(_("\"%s\" is too large.", label))
                 if kind == "integer":
                     raise ValueError(_("\"%s\" must be a whole number.", label))
                 raise ValueError(_("\"%s\" must be a number.", label))
-            number = int(raw) if kind == "integer" else float(raw.replace(",", "."))
+            number = int(number_text) if kind == "integer" else float(number_text.replace(",", "."))
             if abs(number) > PORTAL_PROPERTY_INT_MAX:
                 raise ValueError(_("\"%s\" is too large.", label))
             return number

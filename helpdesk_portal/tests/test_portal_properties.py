@@ -93,7 +93,10 @@ class TestPortalProperties(HelpdeskPortalCommon):
         cases = [
             ({self._input(self.department_a, "serial_no"): " "}, 'Please fill in "Serial number".'),
             ({self._input(self.department_a, "units"): "three"}, '"Units" must be a whole number.'),
-            ({self._input(self.department_a, "units"): "๓"}, '"Units" must be a whole number.'),
+            ({self._input(self.department_a, "units"): "³"}, '"Units" must be a whole number.'),
+            ({self._input(self.department_a, "units"): "๓.๕"}, '"Units" must be a whole number.'),
+            ({self._input(self.department_a, "units"): "1" * 5000}, '"Units" is too large.'),
+            ({self._input(self.department_a, "weight"): "۱" * 5000}, '"Weight" is too large.'),
             ({self._input(self.department_a, "units"): "1.5"}, '"Units" must be a whole number.'),
             ({self._input(self.department_a, "weight"): "1e400"}, '"Weight" must be a number.'),
             ({self._input(self.department_a, "units"): "9" * 30}, '"Units" is too large.'),
@@ -110,6 +113,66 @@ class TestPortalProperties(HelpdeskPortalCommon):
                 self.assertIn('value="SN-777"' if "serial_no" not in str(values) else "Scanner jams", response.text)
                 self.assertIn("is-invalid", response.text)
         self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count, "no ticket on invalid input")
+
+    def test_numbers_in_thai_persian_and_arabic_indic_digits(self):
+        """A customer's number in the digits of their script is that number."""
+        self.login(self.user_a)
+        for index, (units, weight, expected) in enumerate([
+            ("๑๒", "๒,๕", (12, 2.5)),
+            ("۱۲", "۲٫۵", (12, 2.5)),
+            ("١٢", "٢.٥", (12, 2.5)),
+            ("-٣", "+۰٫۲۵", (-3, 0.25)),
+        ]):
+            with self.subTest(units=units):
+                subject = f"Digits {index}"
+                response = self.post("/my/tickets/new", self._data(**{
+                    "subject": subject,
+                    self._input(self.department_a, "units"): units,
+                    self._input(self.department_a, "weight"): weight,
+                }))
+                self.assertEqual(response.status_code, 303)
+                ticket = self.env["helpdesk.ticket"].search([("name", "=", subject)])
+                self.assertEqual((ticket.ticket_properties["units"], ticket.ticket_properties["weight"]), expected)
+
+    def test_wrong_numbers_come_back_as_typed(self):
+        """The number fields are text inputs: a browser empties a number input whose
+        value it cannot read, the customer would lose what they typed."""
+        self.login(self.user_a)
+        units = self._input(self.department_a, "units")
+        for typed in ("three", "๓ boxes", "1,5"):
+            with self.subTest(typed=typed):
+                response = self.post("/my/tickets/new", self._data(**{units: typed}))
+                self.assertEqual(response.status_code, 200)
+                tag = re.search(r'<input[^>]*name="%s"[^>]*>' % units, response.text).group(0)
+                self.assertIn('type="text"', tag)
+                self.assertIn('inputmode="numeric"', tag)
+                self.assertIn(f'value="{typed}"', tag)
+                self.assertIn('"Units" must be a whole number.'.replace('"', "&#34;"), response.text)
+
+    def test_very_long_texts_redisplay_the_form(self):
+        """100,000 characters in the description and a custom text field: the form
+        comes back with the errors and the customer's text, no ticket, no 500."""
+        self.login(self.user_a)
+        count = self.env["helpdesk.ticket"].search_count([])
+        long_text = "ข้อความยาว " * 10000
+        response = self.post("/my/tickets/new", self._data(**{
+            "description": long_text,
+            self._input(self.department_a, "serial_no"): "S" * 100000,
+        }))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("The description is limited to", response.text)
+        self.assertIn('"Serial number" is limited to 500'.replace('"', "&#34;"), response.text)
+        self.assertIn(long_text.strip(), response.text, "the description is kept")
+        self.assertIn("S" * 100000, response.text, "the custom field is kept")
+        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
+        # the public form likewise
+        self.authenticate(None, None)
+        data = self._data(name="Paula Public", email="paula@example.org", description=long_text)
+        response = self.post("/helpdesk/submit", data)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("The description is limited to", response.text)
+        self.assertIn('value="paula@example.org"', response.text)
+        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
 
     def test_only_the_chosen_department_fields_count(self):
         """Billing's required account number does not block a Support ticket, and values
