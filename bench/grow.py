@@ -6,8 +6,11 @@ They are first given a realistic spread (most tickets closed, several
 departments, agents, priorities and customers), then multiplied with Odoo 18's
 own populate engine (``odoo.tools.populate.populate_models``, the code behind
 ``odoo-bin populate --models ... --factors ...``): one INSERT ... SELECT per
-table with indexes rebuilt afterwards, creation dates spread over the past
-years. Duplicated rows carry no chatter messages; see BENCHMARKS.md."""
+table with indexes rebuilt afterwards. The seeds' creation dates are first spread
+over the last three years (every seed its own minute, so varied months, days and
+hours; ``CREATED``), the same way for every system; the engine then puts each copy
+on a nearby day at its seed's time. Duplicated rows carry no chatter messages; see
+BENCHMARKS.md."""
 import logging
 import math
 
@@ -71,15 +74,33 @@ def _pick(name):
     return f"(%({name})s::{'text' if name == 'emails' else 'int'}[])[1 + s.n %% cardinality(%({name})s::{'text' if name == 'emails' else 'int'}[])]"
 
 
+#: minutes in three years: the seeds' creation dates are spread over the last three years
+SPREAD_MINUTES = 3 * 365 * 24 * 60
+#: row ``n`` is created ``n * SPREAD_STEP mod SPREAD_MINUTES`` minutes before today 00:00 UTC:
+#: the step is prime to SPREAD_MINUTES (2^5.3^3.5^2.73), so every seed gets its own minute,
+#: and consecutive seeds land in unrelated months, days and hours (deterministic: the same
+#: spread relative to the day of the run, whatever the machine)
+SPREAD_STEP = 7919
+CREATED = (f"(date_trunc('day', now() AT TIME ZONE 'UTC') "
+           f"- ((s.n::bigint * {SPREAD_STEP}) %% {SPREAD_MINUTES}) * interval '1 minute')")
+
+
 def spread_ours(env, departments, agents, customers):
-    """Give the ticket seed a realistic shape: 90% closed, every department/agent/priority."""
+    """Give the ticket seed a realistic shape: 90% closed, every department/agent/priority,
+    creation dates over three years (the copies then keep their seed's hour on nearby days,
+    see ``odoo.tools.populate.get_field_variation_date``)."""
     stages = env["helpdesk.stage"].search([])
     closed = stages.filtered("closed")[:1]
     open_stages = stages.filtered(lambda s: not s.closed)
+    # the analysis summary is recounted from scratch after the copies (bench_reads): no seed
+    # carries its job's flag, so the copies do not either
+    unflag = ", report_summary_pending = false" if "report_summary_pending" in env["helpdesk.ticket"]._fields else ""
     _spread(env, "helpdesk_ticket", f"""
+        create_date = {CREATED},
+        date_first_response = {CREATED} + (t.date_first_response - t.create_date),
         stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(closed)s ELSE {_pick('open_stages')} END,
         closed = s.n %% 10 <> 0,
-        date_closed = CASE WHEN s.n %% 10 <> 0 THEN t.create_date + interval '2 days' END,
+        date_closed = CASE WHEN s.n %% 10 <> 0 THEN {CREATED} + interval '2 days' END{unflag},
         department_id = {_pick('departments')}, user_id = {_pick('agents')},
         priority = (s.n %% 4)::text, partner_id = {_pick('customers')},
         commercial_partner_id = {_pick('customers')}, partner_email = {_pick('emails')}
@@ -91,6 +112,7 @@ def spread_crm(env, team, agents, customers):
     won = env["crm.stage"].search([("is_won", "=", True)], limit=1)
     open_stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
     _spread(env, "crm_lead", f"""
+        create_date = {CREATED},
         stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(won)s ELSE %(open)s END,
         probability = CASE WHEN s.n %% 10 <> 0 THEN 100 ELSE 10 END,
         type = 'opportunity', team_id = %(team)s, user_id = {_pick('agents')},
@@ -105,6 +127,7 @@ def spread_oca(env, teams, agents, customers):
     closed = stages.filtered("closed")[:1]
     open_stages = stages.filtered(lambda s: not s.closed)
     _spread(env, "helpdesk_ticket", f"""
+        create_date = {CREATED},
         stage_id = CASE WHEN s.n %% 10 <> 0 THEN %(closed)s ELSE {_pick('open_stages')} END,
         team_id = {_pick('teams')}, user_id = {_pick('agents')}, priority = (s.n %% 4)::text,
         partner_id = {_pick('customers')}, commercial_partner_id = {_pick('customers')},

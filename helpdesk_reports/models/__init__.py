@@ -3,6 +3,8 @@ from . import helpdesk_ticket_analysis
 from . import helpdesk_department
 from . import helpdesk_performance
 from . import helpdesk_ticket_summary
+from . import helpdesk_ticket_sla
+from . import rating_rating
 from . import res_users
 from . import helpdesk_ticket_backlog
 from . import helpdesk_agent_workload

@@ -22,6 +22,15 @@ class HelpdeskDepartment(models.Model):
     )
     rating_count_30d = fields.Integer(compute="_compute_report_kpis")
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "resource_calendar_id" in vals:
+            # the tickets' working hours are recomputed on the new calendar (no write on the
+            # tickets): every hour of these departments is recounted in the analysis summary
+            self.env["helpdesk.ticket.summary"].sudo()._mark_recount(departments=self)
+            self.env["helpdesk.ticket"]._job_wake("report_summary_pending")
+        return res
+
     def _report_period_start(self, days):
         return fields.Datetime.now() - timedelta(days=days)
 

@@ -3,6 +3,11 @@ from odoo.tools import SQL
 
 from odoo.addons.helpdesk_sla.tools import business_time as bt
 
+#: ticket fields whose change moves the ticket to another line of the analysis summary
+REPORT_SUMMARY_MOVES = {"department_id", "company_id", "active"}
+#: ticket fields the summary's averages read (the working hours are computed from the dates)
+REPORT_SUMMARY_MEASURES = {"date_first_response", "date_closed"}
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -20,6 +25,9 @@ class HelpdeskTicket(models.Model):
             self.env.cr, "helpdesk_ticket_report_summary_pending_index", self._table, ["id"],
             where="report_summary_pending",
         )
+        # the summary's job recounts a few hours of creation every minute: a range of this
+        # index instead of a scan of every ticket
+        tools.create_index(self.env.cr, "helpdesk_ticket_create_date_index", self._table, ["create_date"])
 
     first_response_working_hours = fields.Float(
         "Working Hours to First Response",
@@ -64,12 +72,47 @@ class HelpdeskTicket(models.Model):
         return dict(super()._job_crons(), report_summary_pending="helpdesk_reports.ir_cron_helpdesk_ticket_summary")
 
     def write(self, vals):
-        if {"department_id", "company_id", "active"} & set(vals) and "report_summary_pending" not in vals:
-            # the hour of creation never changes: recounting it (every department of
-            # it) moves the ticket to its new department, company or archive state
-            vals = dict(vals, report_summary_pending=True)
-            self._job_wake("report_summary_pending")
+        if "report_summary_pending" not in vals:
+            if REPORT_SUMMARY_MOVES & set(vals):
+                # the hour of creation never changes: recounting it (every department of
+                # it) moves the ticket to its new department, company or archive state
+                vals = dict(vals, report_summary_pending=True)
+                self._job_wake("report_summary_pending")
+            elif REPORT_SUMMARY_MEASURES & set(vals):
+                # a first response, a closing or a reopening changes the hour's averages:
+                # the flag joins the same UPDATE, and the job's next run (every minute)
+                # finds it without a wake-up on the reply path
+                vals = dict(vals, report_summary_pending=True)
         return super().write(vals)
+
+    def _report_summary_flag(self):
+        """Flag these tickets for the summary's job (their SLA result or rating changed),
+        found by the job's next run.
+
+        Race (several workers): the job may hold one of these tickets (taken with its row
+        lock), have recounted its hour without this transaction's change, and be about to
+        unflag it. The ticket's row must then be written by this transaction even when its
+        flag reads as set here: the write waits for the job's commit and fails with a
+        serialization error that Odoo retries (the retry flags it again), instead of the
+        job's unflag erasing the change. A ticket whose row this transaction writes anyway
+        (fields pending in the cache) takes the flag in that UPDATE; a ticket created in
+        this transaction (``create_date`` is the transaction's time) is already flagged and
+        invisible to the job; the others are written here, in one UPDATE."""
+        now = self.env.cr.now()
+        tickets = self.sudo().filtered(lambda ticket: ticket.id and ticket.create_date != now)
+        if not tickets:
+            return
+        cache = self.env.cache
+        pending = tickets.filtered(lambda ticket: cache.has_dirty_fields(ticket))
+        if pending:
+            pending.with_context(tracking_disable=True).write({"report_summary_pending": True})
+        others = tickets - pending
+        if others:
+            others.flush_recordset(["report_summary_pending"])
+            self.env.cr.execute(SQL(
+                "UPDATE helpdesk_ticket SET report_summary_pending = true WHERE id = ANY(%s)", others.ids,
+            ))
+            others.invalidate_recordset(["report_summary_pending"], flush=False)
 
     def unlink(self):
         # the deleted tickets cannot carry the flag: their hours are marked on the summary

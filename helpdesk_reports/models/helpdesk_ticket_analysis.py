@@ -100,7 +100,14 @@ class HelpdeskTicketAnalysis(models.Model):
         help="Answered: an agent replied to the customer at least once.",
     )
 
-    def _query(self):
+    def _query(self, tickets=None):
+        """The view's query; with ``tickets`` (an SQL query of ticket ids), the rows of those
+        tickets only, each subquery restricted to them (the summary's recount: the same
+        definitions of every measure, without aggregating the whole SLA and rating tables)."""
+
+        def among(column):
+            return SQL("AND %s IN (%s)", SQL(column), tickets) if tickets is not None else SQL()
+
         return SQL(
             """
             SELECT
@@ -172,13 +179,14 @@ class HelpdeskTicketAnalysis(models.Model):
                        count(*) FILTER (WHERE l.status = 'failed') AS failed_count,
                        count(*) FILTER (WHERE l.status IN ('ongoing', 'paused')) AS running_count
                   FROM helpdesk_ticket_sla l
+                 WHERE true %(sla_among)s
                  GROUP BY l.ticket_id
             ) sla ON sla.ticket_id = t.id
             LEFT JOIN (
                 -- the last rating given (latest write, then highest id)
                 SELECT DISTINCT ON (r.res_id) r.res_id, r.rating AS rating, r.write_date AS rating_date
                   FROM rating_rating r
-                 WHERE r.res_model = 'helpdesk.ticket' AND r.consumed AND r.rating > 0
+                 WHERE r.res_model = 'helpdesk.ticket' AND r.consumed AND r.rating > 0 %(rating_among)s
                  ORDER BY r.res_id, r.write_date DESC, r.id DESC
             ) rt ON rt.res_id = t.id
             LEFT JOIN (
@@ -193,11 +201,14 @@ class HelpdeskTicketAnalysis(models.Model):
                   ) agent ON agent.partner_id = mm.author_id
                  WHERE mm.model = 'helpdesk.ticket'
                    AND mm.message_type IN ('comment', 'email', 'email_outgoing')
-                   AND NOT coalesce(st.internal, false)
+                   AND NOT coalesce(st.internal, false) %(message_among)s
                  GROUP BY mm.res_id
             ) msg ON msg.res_id = t.id
+            WHERE true %(ticket_among)s
             """,
             satisfied=RATING_LIMIT_SATISFIED,
+            sla_among=among("l.ticket_id"), rating_among=among("r.res_id"),
+            message_among=among("mm.res_id"), ticket_among=among("t.id"),
         )
 
     def init(self):

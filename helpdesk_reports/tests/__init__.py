@@ -6,4 +6,5 @@ from . import test_favourites
 from . import test_analysis_joins
 from . import test_readonly_methods
 from . import test_analysis_summary
+from . import test_analysis_summary_concurrency
 from . import test_workload

@@ -1,5 +1,8 @@
-from datetime import datetime
+import math
+import random
+from datetime import datetime, timedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import ReportsCommon
@@ -84,7 +87,8 @@ class TestAnalysisSummary(ReportsCommon):
         Summary = self.env["helpdesk.ticket.summary"]
         Analysis = self.env["helpdesk.ticket.analysis"]
         for args in (
-            ([], ["department_id"], ["first_response_hours:avg"]),  # another measure
+            ([], ["department_id"], ["rating:avg"]),  # another measure
+            ([], ["department_id"], ["first_response_hours:sum"]),  # another aggregate of a held one
             ([], ["channel"], ["__count"]),  # another dimension
             ([("priority", "=", "2")], ["department_id"], ["__count"]),  # a filter on another field
             ([], ["create_date:hour"], ["__count"]),
@@ -95,3 +99,161 @@ class TestAnalysisSummary(ReportsCommon):
             Analysis.with_context(tz="Asia/Kolkata"), [], *PIVOT, (), 0, None, None), "half-hour offset")
         self.assertIsNone(Summary._analysis_read_group(
             Analysis.with_context(active_test=False), [], *PIVOT, (), 0, None, None))
+
+
+#: the measures of the analysis' default pivot (views/helpdesk_ticket_analysis_views.xml)
+DEFAULT_MEASURES = ["__count", "ticket_count:sum", "first_response_hours:avg", "close_hours:avg",
+                    "sla_met:avg", "rating_satisfied:avg"]
+#: the averages of double precision values: the summary adds partial sums, the view every
+#: value, so the last bits of the sum may differ
+FLOAT_AVERAGES = {"first_response_hours:avg", "close_hours:avg"}
+
+
+@tagged("post_install", "-at_install")
+class TestAnalysisSummaryMeasures(ReportsCommon):
+    """The default pivot's measures (counts and averages) from the summary equal the view's
+    on varied data: tickets of two companies over three years, answered or not, closed or
+    not, with SLA results and ratings, for several users, groupings and timezones."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rng = random.Random(21)
+        cls.company_2 = cls.env["res.company"].create({"name": "Summary Other Company"})
+        cls.department_2 = cls.env["helpdesk.department"].create({
+            "name": "Summary other company", "company_id": cls.company_2.id, "visibility": "all_agents",
+        })
+        cls.manager_2 = cls.env["res.users"].create({
+            "name": "Manager of both", "login": "summary_manager_both",
+            "company_id": cls.company.id, "company_ids": [Command.set([cls.company.id, cls.company_2.id])],
+            "groups_id": [Command.set(cls.manager.groups_id.ids)],
+        })
+        departments = [cls.department_a, cls.department_b, cls.department_2, False]
+        cls.tickets = cls.env["helpdesk.ticket"]
+        start = datetime(2024, 1, 1)
+        for index in range(48):
+            department = departments[index % len(departments)]
+            ticket = cls._create_ticket(
+                name=f"Summary varied {index}", department_id=department.id if department else False,
+            )
+            created = start + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+            answered = created + timedelta(hours=rng.uniform(0.1, 60)) if rng.random() < 0.7 else None
+            closed = (answered or created) + timedelta(hours=rng.uniform(1, 200)) if rng.random() < 0.5 else None
+            cls._backdate(ticket, created, answered=answered, closed=closed)
+            for target in ("first_response", "resolution")[:rng.randrange(3)]:
+                status = rng.choice(["reached", "failed", "ongoing", "paused"])
+                values = {"reached_date": answered or created} if status in ("reached", "failed") else {}
+                cls._sla_line(ticket, target, status, **values)
+            for _rating in range(rng.choice([0, 0, 1, 2])):
+                cls._rate(ticket, rng.randint(1, 5))
+            cls.tickets |= ticket
+        cls.env["helpdesk.ticket"]._cron_report_summary(batch_size=10_000)
+        cls.env.invalidate_all()
+
+    def _assert_same(self, summary_rows, view_rows, aggregates):
+        self.assertEqual(len(summary_rows), len(view_rows))
+        for summary_row, view_row in zip(summary_rows, view_rows):
+            ngroups = len(summary_row) - len(aggregates)
+            self.assertEqual(summary_row[:ngroups], view_row[:ngroups])
+            for spec, got, expected in zip(aggregates, summary_row[ngroups:], view_row[ngroups:]):
+                if spec in FLOAT_AVERAGES and got and expected:
+                    self.assertTrue(math.isclose(got, expected, rel_tol=1e-12), f"{spec}: {got} != {expected}")
+                else:
+                    self.assertEqual(got, expected, spec)
+
+    def _compare(self, Analysis, groupby, aggregates=DEFAULT_MEASURES, domain=()):
+        Summary = self.env["helpdesk.ticket.summary"]
+        answer = Summary._analysis_read_group(Analysis, list(domain), groupby, aggregates, (), 0, None, None)
+        self.assertIsNotNone(answer, f"the summary answers {groupby}")
+        # the same question, asked of the view (a filter the summary cannot take)
+        view = Analysis._read_group([*domain, ("ticket_id", "!=", 0)], groupby, aggregates)
+        self._assert_same(answer, view, aggregates)
+        self._assert_same(Analysis._read_group(list(domain), groupby, aggregates), view, aggregates)
+        return answer
+
+    def test_default_measures_equal_view(self):
+        Analysis = self.env["helpdesk.ticket.analysis"]
+        groupbys = [
+            ["department_id", "create_date:month"], ["create_date:month", "department_id"],
+            ["department_id"], ["company_id", "create_date:year"], ["create_date:quarter"],
+            ["create_date:week", "department_id"], ["create_date:day"],
+        ]
+        users = {"superuser": Analysis, "manager": Analysis.with_user(self.manager),
+                 "manager of both": Analysis.with_user(self.manager_2).with_context(
+                     allowed_company_ids=[self.company.id, self.company_2.id])}
+        for name, as_user in users.items():
+            for groupby in groupbys:
+                with self.subTest(user=name, groupby=groupby):
+                    self._compare(as_user, groupby)
+        for tz in ("Europe/Brussels", "America/New_York", "Asia/Bangkok"):
+            with self.subTest(tz=tz):
+                self._compare(Analysis.with_context(tz=tz), ["department_id", "create_date:month"])
+        with self.subTest(domain="department"):
+            self._compare(Analysis, ["create_date:month"], domain=[("department_id", "=", self.department_a.id)])
+        # through the web client's read_group too (lazy, ordered)
+        web = Analysis.read_group([], ["first_response_hours:avg", "sla_met:avg"], ["department_id"])
+        view = Analysis.read_group([("ticket_id", "!=", 0)], ["first_response_hours:avg", "sla_met:avg"],
+                                   ["department_id"])
+        self.assertEqual([row["department_id_count"] for row in web], [row["department_id_count"] for row in view])
+        self.assertEqual([row["sla_met"] for row in web], [row["sla_met"] for row in view])
+
+    def test_other_company_never_seen_through_summary(self):
+        """A manager of company A reads no figure of company B from the summary."""
+        Analysis = self.env["helpdesk.ticket.analysis"].with_user(self.manager)
+        rows = self._compare(Analysis, ["company_id", "department_id"])
+        self.assertTrue(rows)
+        self.assertNotIn(self.company_2, [row[0] for row in rows])
+        self.assertNotIn(self.department_2, [row[1] for row in rows])
+        total = sum(row[2] for row in rows)
+        self.assertEqual(total, self.env["helpdesk.ticket"].search_count([("company_id", "=", self.company.id)]))
+        # even when asking for company B explicitly
+        self.assertEqual(self._compare(Analysis, ["department_id"], domain=[("company_id", "=", self.company_2.id)]),
+                         [])
+        both = self._compare(self.env["helpdesk.ticket.analysis"].with_user(self.manager_2).with_context(
+            allowed_company_ids=[self.company.id, self.company_2.id]), ["company_id"])
+        self.assertIn(self.company_2, [row[0] for row in both])
+
+    def test_measure_changes_are_recounted(self):
+        """An answer, a closing, an SLA result and a rating flag the ticket; the job's run
+        brings the averages back to the view's."""
+        Analysis = self.env["helpdesk.ticket.analysis"]
+        ticket = self.tickets.filtered(lambda t: not t.date_first_response and t.department_id and not t.sla_ids)[:1]
+        self.assertTrue(ticket)
+        self.assertFalse(ticket.report_summary_pending)
+        ticket.write({"date_first_response": ticket.create_date + timedelta(hours=3)})
+        self.assertTrue(ticket.report_summary_pending, "answered")
+        self._run_and_compare(Analysis)
+        line = self._sla_line(ticket, "first_response", "ongoing")
+        self._run_and_compare(Analysis)
+        line.write({"reached_date": ticket.date_first_response})
+        self.env.flush_all()  # the SLA status is computed at the flush
+        self.assertTrue(ticket.report_summary_pending, "SLA reached")
+        self._run_and_compare(Analysis)
+        line.write({"status": "failed"})
+        self.env.flush_all()  # the SLA status is computed at the flush
+        self.assertTrue(ticket.report_summary_pending, "SLA failed by the cron")
+        self._run_and_compare(Analysis)
+        rating = self._rate(ticket, 5)
+        self.env.flush_all()  # the SLA status is computed at the flush
+        self.assertTrue(ticket.report_summary_pending, "rated")
+        self._run_and_compare(Analysis)
+        rating.write({"rating": 1})
+        self.env.flush_all()  # the SLA status is computed at the flush
+        self.assertTrue(ticket.report_summary_pending, "rating changed")
+        self._run_and_compare(Analysis)
+        ticket.write({"date_closed": ticket.create_date + timedelta(hours=30)})
+        self.assertTrue(ticket.report_summary_pending, "closed")
+        self._run_and_compare(Analysis)
+        line.unlink()
+        rating.unlink()
+        self._run_and_compare(Analysis)
+        # a new calendar: the working hours of the department's tickets are recomputed
+        ticket.department_id.resource_calendar_id = self._calendar_9_to_5()
+        self.assertTrue(self.env["helpdesk.ticket.summary"].search([("recount", "=", True)]))
+        self._run_and_compare(Analysis)
+
+    def _run_and_compare(self, Analysis):
+        self.env["helpdesk.ticket"]._cron_report_summary(batch_size=10_000)
+        self.env.invalidate_all()
+        self.assertFalse(self.env["helpdesk.ticket"].search_count([("report_summary_pending", "=", True)]))
+        self._compare(Analysis, ["department_id", "create_date:month"])
