@@ -19,6 +19,7 @@ See README.md.
         "security/helpdesk_gateway_security.xml",
         "data/ir_cron_data.xml",
         "views/mail_gateway_views.xml",
+        "views/mail_notification_views.xml",
         "views/helpdesk_ticket_views.xml",
         "wizard/helpdesk_gateway_link_views.xml",
     ],

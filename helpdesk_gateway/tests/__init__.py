@@ -4,3 +4,4 @@ from . import test_gateway_line
 from . import test_gateway_guest_threads
 from . import test_gateway_channels
 from . import test_gateway_delivery
+from . import test_gateway_retry

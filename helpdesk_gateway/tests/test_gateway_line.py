@@ -123,6 +123,11 @@ class TestGatewayLine(GatewayCommon):
         failed = down.notification_ids.filtered(lambda n: n.notification_type == "gateway")
         self.assertEqual(failed.notification_status, "exception")
         self.assertIn("temporarily unavailable", failed.failure_reason)
+        # tried again by the outbox job (helpdesk_gateway's retries), not by LINE's own cron
+        self.assertTrue(failed.gateway_retry_date)
+        self.assertEqual(failed.gateway_attempt_count, 1)
+        self.assertFalse(failed.line_retry_transient)
+        self.assertNotIn(failed, self.env["mail.notification"]._cron_line_retry())
         self.stub.answers.clear()
         wizard = self.env["mail.resend.message"].with_user(self.agent_a).with_context(
             mail_message_to_resend=down.id).create({})
