@@ -18,3 +18,4 @@ from . import test_poor_rating
 from . import test_ticket_schedule_date_field
 from . import test_ticket_properties
 from . import test_linked_tickets
+from . import test_rating_links

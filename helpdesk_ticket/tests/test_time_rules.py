@@ -93,6 +93,14 @@ class TestTimeRules(HelpdeskCommon):
         other = self._create_ticket(name="Rated from the portal")
         other.message_post(body="Great job", rating_value=4, author_id=self.customer.id)
         self.assertIn(praise, other.tag_ids)
+        # a rating out of the 1-5 scale (Odoo's live chat feedback route stores any
+        # number a visitor sends) is no praise
+        forged = self._create_ticket(name="Forged rating")
+        token = forged._rating_get_access_token()
+        forged.rating_ids.filtered(lambda r: r.access_token == token).sudo().write(
+            {"rating": 1e9, "consumed": True}
+        )
+        self.assertNotIn(praise, forged.tag_ids)
 
     def test_close_tickets_waiting_on_customer_for_7_days(self):
         stale = self._create_ticket(name="No answer for 8 days", stage_id=self.stage_waiting.id)
