@@ -81,6 +81,23 @@ def gateway_failure_transient(error):
     return False
 
 
+def gateway_retry_after(error):
+    """How long the provider asked to wait before trying again (a ``timedelta``), or None:
+    python-telegram-bot's ``RetryAfter`` (Telegram's ``retry_after`` of a 429), an HTTP
+    answer's ``Retry-After`` header in seconds."""
+    for link in _error_chain(error):
+        value = getattr(link, "retry_after", None)
+        if isinstance(value, timedelta):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return timedelta(seconds=value)
+        headers = getattr(getattr(link, "response", None), "headers", None) or {}
+        header = str(headers.get("Retry-After") or "").strip()
+        if header.isdigit():
+            return timedelta(seconds=int(header))
+    return None
+
+
 def gateway_failure_reason(error):
     """The reason a failed delivery shows for ``error`` (a connector's error and the errors
     it was raised from): the provider's own message when an HTTP answer in the chain
@@ -404,6 +421,7 @@ class HelpdeskTicket(models.Model):
         retry_date = False
         if gateway_failure_transient(error) and attempts < GATEWAY_RETRY_MAX_ATTEMPTS:
             delay = GATEWAY_RETRY_DELAYS[min(attempts, len(GATEWAY_RETRY_DELAYS)) - 1]
+            delay = max(delay, gateway_retry_after(error) or delay)
             retry_date = fields.Datetime.now() + delay
             _logger.warning("Ticket %s: message %s not delivered in the chat (attempt %s of %s, next at %s): %s",
                             self.number, notification.mail_message_id.id, attempts, GATEWAY_RETRY_MAX_ATTEMPTS,

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from markupsafe import Markup
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.base.models.ir_mail_server import MailDeliveryException
@@ -20,6 +20,7 @@ from odoo.addons.helpdesk_gateway.models.helpdesk_ticket import (
     GATEWAY_RETRY_MAX_ATTEMPTS,
     gateway_failure_reason,
     gateway_failure_transient,
+    gateway_retry_after,
 )
 
 from odoo.addons.mail_gateway_line.tests.loopback import form_fields
@@ -207,6 +208,25 @@ class RetryTests:
         self._deliver()
         self.assertEqual(len(self.sent_texts()), 2, "the failed attempt, then sent once")
 
+    def test_resend_needs_the_right_to_write_the_ticket(self):
+        """An agent who may not write the ticket (another department's, members only)
+        neither resends its failed delivery nor drops or resets its pending attempt."""
+        ticket = self._chat_ticket(self.token(7), "Private matter")
+        self.stub.answer("POST", self.send_path, 503, self.down)
+        reply = self._reply(ticket, "We will call you")
+        self._failing_run()
+        notification = self._gateway_notification(reply)
+        retry_date = notification.gateway_retry_date
+        ticket.sudo().write({"department_id": self.department_b.id, "user_id": False})
+        with self.assertRaises(AccessError):
+            wizard = self.env["mail.resend.message"].with_user(self.agent_a).with_context(
+                mail_message_to_resend=reply.id).create({})
+            wizard.resend_mail_action()
+        self.assertEqual(notification.notification_status, "exception")
+        self.assertEqual(notification.gateway_attempt_count, 1)
+        self.assertEqual(notification.gateway_retry_date, retry_date)
+        self.assertFalse(ticket.gateway_outbox_pending)
+
 
 @tagged("post_install", "-at_install")
 class TestTelegramRetry(RetryTests, DeliveryCase):
@@ -286,6 +306,10 @@ class TestFailureClassification(GatewayCommon):
         for error, transient in cases:
             with self.subTest(error=repr(error)):
                 self.assertIs(gateway_failure_transient(self._raised(error)), transient)
+        busy = self._http_error(429)
+        busy.response.headers["Retry-After"] = "120"
+        self.assertEqual(gateway_retry_after(self._raised(busy)), timedelta(minutes=2))
+        self.assertIsNone(gateway_retry_after(self._raised(self._http_error(503))))
 
     def test_telegram_errors(self):
         if not telegram_error:
@@ -303,7 +327,11 @@ class TestFailureClassification(GatewayCommon):
                 # OCA's Telegram connector: MailDeliveryException(text, error) from None
                 raised = MailDeliveryException("Unable to send the telegram message", error)
                 self.assertIs(gateway_failure_transient(raised), transient)
+        # Telegram's flood control: its delay when longer than the next attempt's
+        raised = MailDeliveryException("Unable to send the telegram message", telegram_error.RetryAfter(600))
+        self.assertEqual(gateway_retry_after(raised), timedelta(minutes=10))
         raised = MailDeliveryException("Unable to send the telegram message",
                                        telegram_error.Forbidden("Forbidden: bot was blocked by the user"))
+        self.assertIsNone(gateway_retry_after(raised))
         self.assertEqual(gateway_failure_reason(raised),
                          "Unable to send the telegram message: Forbidden: bot was blocked by the user")
