@@ -48,8 +48,11 @@ class HelpdeskTicket(models.Model):
         auto_reason = values.pop(AUTO_REASON_KEY, False)
         values.setdefault("ack_pending", not auto_reason)
         if msg_dict.get("date"):
-            # the mail posted next is the customer's last message (_on_customer_message)
-            values.setdefault("date_last_customer_message", msg_dict["date"])
+            # the mail posted next is the customer's last message (_on_customer_message;
+            # a Date header in the future counts as now, as there)
+            values.setdefault("date_last_customer_message", min(
+                fields.Datetime.to_datetime(msg_dict["date"]), fields.Datetime.now(),
+            ))
         if partner:
             values["partner_id"] = partner.id
             msg_dict["author_id"] = partner.id

@@ -57,6 +57,35 @@ class TestMailThreading(MailGatewayCommon):
         self.assertEqual(self.env["mail.thread"].message_process(False, delayed.as_bytes()), ticket.id)
         self.assertEqual(ticket.date_last_customer_message, latest)
 
+    def test_mail_dated_in_the_future_does_not_hold_the_last_message_date(self):
+        """A mail whose Date header is years ahead (a sender's wrong clock, a forged
+        header) counts as received now: the customer's next mails still move the
+        date of their last message, and the SLA and reports read it right."""
+        future = EmailMessage()
+        future["Message-ID"] = "<from-the-future@customer-corp.example>"
+        future["From"] = f"Carla <{self.customer.email}>"
+        future["To"] = "hd-support@hd-test.example"
+        future["Subject"] = "Printer jammed"
+        future["Date"] = formatdate((fields.Datetime.now() + timedelta(days=3650)).replace(
+            tzinfo=timezone.utc).timestamp())
+        future.set_content("My clock is wrong.\n")
+        ticket = self.Ticket.browse(self.env["mail.thread"].message_process(False, future.as_bytes()))
+        self.assertLessEqual(ticket.date_last_customer_message, fields.Datetime.now())
+        ack = self.ack_messages(ticket)
+        # a date recorded in the future earlier (before this fix) is replaced too
+        ticket.sudo().date_last_customer_message = fields.Datetime.now() + timedelta(days=3650)
+        reply = EmailMessage()
+        reply["Message-ID"] = "<back-to-now@customer-corp.example>"
+        reply["From"] = f"Carla <{self.customer.email}>"
+        reply["To"] = "hd-support@hd-test.example"
+        reply["Subject"] = f"Re: [{ticket.number}] Printer jammed"
+        reply["In-Reply-To"] = ack.message_id
+        reply["Date"] = formatdate(fields.Datetime.now().replace(tzinfo=timezone.utc).timestamp())
+        reply.set_content("Any news?\n")
+        self.assertEqual(self.env["mail.thread"].message_process(False, reply.as_bytes()), ticket.id)
+        self.assertLessEqual(ticket.date_last_customer_message, fields.Datetime.now())
+        self.assertGreater(ticket.date_last_customer_message, fields.Datetime.now() - timedelta(minutes=5))
+
     def test_20_reply_references_only(self):
         ticket, agent_message = self.make_reply_target()
         result = self.process(

@@ -448,10 +448,16 @@ class HelpdeskTicket(models.Model):
         gateway routes it there)."""
         tickets = self.sudo()
         # the latest date stays (a mail delayed on its way is not the last message;
-        # a ticket created from this message has its date already)
+        # a ticket created from this message has its date already). A date in the
+        # future (a sender's clock, a forged Date header) counts as now, and a future
+        # date recorded before is replaced: it would hold the date forever
+        now = fields.Datetime.now()
+        received = min(message.date or now, now)
         tickets.filtered(
-            lambda t: not t.date_last_customer_message or t.date_last_customer_message < message.date
-        ).write({"date_last_customer_message": message.date})
+            lambda t: not t.date_last_customer_message
+            or t.date_last_customer_message < received
+            or t.date_last_customer_message > now
+        ).write({"date_last_customer_message": received})
         tickets._helpdesk_resume_after_customer_reply()
 
     def _on_agent_message(self, message):
