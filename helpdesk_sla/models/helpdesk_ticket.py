@@ -107,9 +107,10 @@ class HelpdeskTicket(models.Model):
         # after the first response, each customer message waiting for an answer
         # starts a next-response clock at the message (a closed ticket has none
         # running: see _on_stage_changed for its reopening)
+        received = self._customer_message_date(message)
         self.sudo().filtered(
-            lambda t: t.date_first_response and t.date_first_response <= message.date
-        )._sla_start_next_response(message.date)
+            lambda t: t.date_first_response and t.date_first_response <= received
+        )._sla_start_next_response(received)
 
     def _on_agent_message(self, message):
         super()._on_agent_message(message)

@@ -452,13 +452,20 @@ class HelpdeskTicket(models.Model):
         # future (a sender's clock, a forged Date header) counts as now, and a future
         # date recorded before is replaced: it would hold the date forever
         now = fields.Datetime.now()
-        received = min(message.date or now, now)
+        received = self._customer_message_date(message)
         tickets.filtered(
             lambda t: not t.date_last_customer_message
             or t.date_last_customer_message < received
             or t.date_last_customer_message > now
         ).write({"date_last_customer_message": received})
         tickets._helpdesk_resume_after_customer_reply()
+
+    @api.model
+    def _customer_message_date(self, message):
+        """When the customer's ``message`` counts as received: its date, or now for a
+        date in the future (a sender's wrong clock, a forged Date header)."""
+        now = fields.Datetime.now()
+        return min(message.date or now, now)
 
     def _on_agent_message(self, message):
         """A public message of an agent (an internal user) was posted on these
