@@ -68,6 +68,22 @@ class TestSlaMatching(SlaCommon):
         untyped = self.create_ticket_at(MONDAY_9, **dict(values, tag_ids=[Command.clear()], type_id=False))
         self.assertEqual(untyped.sla_ids.policy_id, policy)
 
+    def test_policy_follows_merged_customers(self):
+        """A policy naming a customer that is merged into another contact (Odoo's merge
+        moves the link in SQL) applies to the kept contact's tickets at once."""
+        duplicate = self.env["res.partner"].create({"name": "Key Account (duplicate)", "is_company": True})
+        kept = self.env["res.partner"].create({"name": "Key Account", "is_company": True})
+        policy = self.Policy.create({
+            "name": "Key account", "priority": "0", "partner_ids": [Command.set(duplicate.ids)],
+            "resolution_hours": 4,
+        })
+        before = self.create_ticket_at(MONDAY_9, department_id=self.department_b.id, partner_id=kept.id)
+        self.assertFalse(before.sla_ids, "the policy names the duplicate only")
+        self.env["base.partner.merge.automatic.wizard"]._merge((duplicate | kept).ids, kept)
+        self.assertEqual(policy.partner_ids, kept)
+        after = self.create_ticket_at(MONDAY_9, department_id=self.department_b.id, partner_id=kept.id)
+        self.assertEqual(after.sla_ids.policy_id, policy)
+
     def test_rematch_on_change(self):
         ticket = self.create_ticket_at(MONDAY_9, priority="1")
         # Monday 9:30: escalated to urgent by hand: the urgent clocks start at the creation
