@@ -5,8 +5,9 @@ from odoo.addons.helpdesk_sla.tools import business_time as bt
 
 #: ticket fields whose change moves the ticket to another line of the analysis summary
 REPORT_SUMMARY_MOVES = {"department_id", "company_id", "active"}
-#: ticket fields the summary's averages read (the working hours are computed from the dates)
-REPORT_SUMMARY_MEASURES = {"date_first_response", "date_closed"}
+#: ticket fields the summary's averages read (the working hours are computed from the dates,
+#: the closing date from the stage: a stage change may close or reopen the ticket)
+REPORT_SUMMARY_MEASURES = {"date_first_response", "date_closed", "stage_id"}
 
 
 class HelpdeskTicket(models.Model):
