@@ -32,7 +32,7 @@ def _plans(ctx, env, system, name, fn, table):
     seq = 0
     out = []
     for query in queries:
-        if not re.search(rf'\b"?{table}(_analysis)?"?\b', query) or not query.lstrip().upper().startswith("SELECT"):
+        if not re.search(rf'\b"?{table}(_analysis|_summary)?"?\b', query) or not query.lstrip().upper().startswith("SELECT"):
             continue
         plan = explain(env.cr, query)
         seq += len(re.findall(rf"Seq Scan on {table}\b", plan))
