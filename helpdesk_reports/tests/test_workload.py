@@ -123,6 +123,33 @@ class TestWorkloadBoard(ReportsCommon):
         self.assertIn(self.agent_a, over.user_id)
         self.assertNotIn(self.agent_a2, over.user_id)
 
+    def test_rows_per_company_of_the_departments(self):
+        """An agent working for two companies has a row per company, counting that
+        company's tickets: company A's manager sees the agent's A tickets only (nothing
+        of B's), and an agent whose main company is B is on A's board too."""
+        company_b = self.env["res.company"].create({"name": "Workload B"})
+        both = new_test_user(self.env, login="wl_both", groups="helpdesk_ticket.group_helpdesk_agent",
+                             company_id=company_b.id, company_ids=[Command.set((company_b | self.env.company).ids)])
+        both.helpdesk_capacity = 3
+        department_b = self.env["helpdesk.department"].with_company(company_b).create({
+            "name": "Workload B support", "company_id": company_b.id, "member_ids": [Command.set(both.ids)],
+        })
+        self.department_a.member_ids = [Command.link(both.id)]
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        Ticket.create([{"name": f"B {i}", "department_id": department_b.id, "user_id": both.id} for i in range(5)])
+        Ticket.create({"name": "A", "department_id": self.department_a.id, "user_id": both.id})
+        self.env.flush_all()
+        rows = self.env["helpdesk.agent.workload"].search([("user_id", "=", both.id)])
+        self.assertEqual({(r.company_id, r.open_count) for r in rows}, {(self.env.company, 1), (company_b, 5)})
+        self.assertEqual(rows.filtered(lambda r: r.company_id == company_b).over_capacity, True)
+        self.assertIn(self.env.company, self.manager.company_ids)
+        self.assertNotIn(company_b, self.manager.company_ids)
+        seen = self.env["helpdesk.agent.workload"].with_user(self.manager).search([("user_id", "=", both.id)])
+        self.assertEqual(seen.mapped("open_count"), [1], "company A's manager sees A's count only")
+        action = seen.action_open_tickets()
+        self.assertEqual(self.env["helpdesk.ticket"].with_user(self.manager).search(action["domain"]).mapped("name"),
+                         ["A"])
+
     def test_drag_and_drop_reassigns(self):
         """The board's drop writes the column's user_id on the ticket (as the kanban does)."""
         ticket = self.env["helpdesk.ticket"].search([("user_id", "=", self.agent_a.id)], limit=1)
