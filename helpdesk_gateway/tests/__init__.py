@@ -5,3 +5,4 @@ from . import test_gateway_guest_threads
 from . import test_gateway_channels
 from . import test_gateway_delivery
 from . import test_gateway_retry
+from . import test_gateway_retry_concurrency

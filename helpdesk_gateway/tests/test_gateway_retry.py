@@ -209,8 +209,9 @@ class RetryTests:
         self.assertEqual(len(self.sent_texts()), 2, "the failed attempt, then sent once")
 
     def test_resend_needs_the_right_to_write_the_ticket(self):
-        """An agent who may not write the ticket (another department's, members only)
-        neither resends its failed delivery nor drops or resets its pending attempt."""
+        """An agent who may not write the ticket (another department's, members only, and
+        not a follower) neither resends its failed delivery nor drops or resets its pending
+        attempt."""
         ticket = self._chat_ticket(self.token(7), "Private matter")
         self.stub.answer("POST", self.send_path, 503, self.down)
         reply = self._reply(ticket, "We will call you")
@@ -218,8 +219,9 @@ class RetryTests:
         notification = self._gateway_notification(reply)
         retry_date = notification.gateway_retry_date
         ticket.sudo().write({"department_id": self.department_b.id, "user_id": False})
+        self.assertFalse(ticket.with_user(self.agent_a2).has_access("write"))
         with self.assertRaises(AccessError):
-            wizard = self.env["mail.resend.message"].with_user(self.agent_a).with_context(
+            wizard = self.env["mail.resend.message"].with_user(self.agent_a2).with_context(
                 mail_message_to_resend=reply.id).create({})
             wizard.resend_mail_action()
         self.assertEqual(notification.notification_status, "exception")
