@@ -3,7 +3,9 @@ import logging
 
 import psycopg2
 
+from odoo.exceptions import UserError
 from odoo.http import request, route
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.mail_gateway.controllers.gateway import GatewayController
 
@@ -60,7 +62,7 @@ class HelpdeskGatewayController(GatewayController):
             return _json_response(403)
         try:
             update = json.loads(request.httprequest.get_data().decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             _logger.warning("Gateway %s (%s): update refused, not JSON", bot_data["id"], usage)
             return _json_response(400)
         if dispatcher._helpdesk_is_malformed(update):
@@ -69,18 +71,20 @@ class HelpdeskGatewayController(GatewayController):
         if dispatcher._helpdesk_is_ignored(update):
             return _json_response(200)
         gateway = dispatcher.env["mail.gateway"].sudo().browse(bot_data["id"])
-        keys = dispatcher._helpdesk_delivery_keys(update)
         try:
+            keys = dispatcher._helpdesk_delivery_keys(update)
             # all or nothing: an update that fails half-way leaves no chat, message nor receipt
             with request.env.cr.savepoint():
                 if keys and not dispatcher.env["helpdesk.gateway.receipt"].sudo()._claim(gateway, keys):
                     _logger.info("Gateway %s (%s): update delivered again, ignored", bot_data["id"], usage)
                     return _json_response(200)
                 dispatcher._receive_update(gateway, update)
-        except psycopg2.Error:
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # a concurrent transaction (the same chat on another worker): Odoo runs the request again
             raise
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError,
+                UserError, psycopg2.DataError, psycopg2.IntegrityError) as error:
+            # the savepoint is rolled back: nothing of the update is kept; the body is not logged
             _logger.warning("Gateway %s (%s): update refused, malformed (%s)", bot_data["id"], usage,
                             type(error).__name__)
             return _json_response(400)

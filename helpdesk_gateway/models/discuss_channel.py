@@ -112,6 +112,8 @@ class DiscussChannel(models.Model):
         identity is recorded, later messages come from the contact). The chat's message
         is then the contact's."""
         self.ensure_one()
+        if sender._name == "res.partner" and not self._helpdesk_gateway_may_be(sender):
+            sender = self._helpdesk_gateway_unlink_foreign(sender)
         if sender._name == "res.partner":
             partner = sender
         else:
@@ -137,24 +139,69 @@ class DiscussChannel(models.Model):
             message.sudo().write({"author_id": partner.id})
         return partner
 
+    def _helpdesk_gateway_company(self):
+        """The company whose tickets this chat feeds: the department's, else the gateway's."""
+        gateway = self.sudo().gateway_id
+        return gateway.helpdesk_department_id.company_id or gateway.company_id
+
+    def _helpdesk_gateway_may_be(self, partner):
+        """Whether the chat's sender may be ``partner``: a contact of the chat's company
+        or a shared one (no company)."""
+        company = partner.sudo().company_id
+        return not company or company == self._helpdesk_gateway_company()
+
+    def _helpdesk_gateway_unlink_foreign(self, foreign):
+        """The connector took the sender for ``foreign``, a contact of another company
+        (OCA's WhatsApp connector matches an unknown number against every contact's
+        ``phone_sanitized``, as its webhook user, superuser by default, and records that
+        contact as the sender's identity). The sender is not that contact: the chat's
+        identity moves to a contact of the chat's company matched by phone, or to a new
+        contact made from the chat's profile name; ``foreign`` leaves the chat."""
+        channel = self.sudo()
+        gateway = channel.gateway_id
+        token = channel.gateway_channel_token
+        Identity = self.env["res.partner.gateway.channel"].sudo()
+        partner = self.env["res.partner"]
+        if gateway.gateway_type == "whatsapp":
+            partner = channel._helpdesk_gateway_partner_by_phone(token)
+            if partner and Identity.search_count([("partner_id", "=", partner.id), ("gateway_id", "=", gateway.id)]):
+                partner = self.env["res.partner"]  # that contact writes from another account
+        if not partner:
+            partner = self.env["res.partner"].sudo().create({"name": channel.name or token})
+        identities = Identity.search([
+            ("gateway_id", "=", gateway.id), ("gateway_token", "=", token), ("partner_id", "=", foreign.id),
+        ])
+        if identities:
+            identities.write({"partner_id": partner.id})
+        else:
+            Identity.create({"name": gateway.name, "partner_id": partner.id, "gateway_id": gateway.id,
+                             "gateway_token": token})
+        channel.channel_member_ids.filtered(lambda member: member.partner_id == foreign).unlink()
+        return partner
+
     def _helpdesk_gateway_partner_by_phone(self, number):
         """The contact whose phone or mobile is ``number`` (a WhatsApp id: the number in
         E.164 without '+'), compared in E.164 with phone_validation. A contact with a user
-        first, then the oldest."""
+        first, then the oldest. Only a contact of the company whose ticket the chat feeds
+        (the department's, else the gateway's) or a shared one (no company): a sender on
+        company A's WhatsApp number never becomes company B's contact (its tickets, its
+        name, the merge of the chat's guest into it)."""
         digits = "".join(ch for ch in str(number or "") if ch.isdigit())
         if len(digits) < 7:
             return self.env["res.partner"]
         e164 = f"+{digits}"
         # candidates: the last 7 digits appear in phone or mobile (formatting ignored)
-        self.env["res.partner"].flush_model(["phone", "mobile", "active"])
+        company = self._helpdesk_gateway_company()
+        self.env["res.partner"].flush_model(["phone", "mobile", "active", "company_id"])
         self.env.cr.execute(SQL(
             """
             SELECT id FROM res_partner
-             WHERE active AND (regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') LIKE %(tail)s
+             WHERE active AND (company_id IS NULL OR company_id = %(company)s)
+               AND (regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') LIKE %(tail)s
                    OR regexp_replace(coalesce(mobile, ''), '[^0-9]', '', 'g') LIKE %(tail)s)
              ORDER BY id LIMIT 50
             """,
-            tail=f"%{digits[-7:]}",
+            tail=f"%{digits[-7:]}", company=company.id or None,
         ))
         candidates = self.env["res.partner"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
         matches = candidates.filtered(lambda partner: any(

@@ -3,6 +3,28 @@ Instagram, LINE): the provider's id of each update (duplicate deliveries) and on
 per sender even when two workers receive its first messages at once."""
 from odoo import models
 
+# the most entries, changes, messages or events one webhook delivery may carry: Meta
+# batches up to 1000 changes per delivery; more is no delivery of the app
+MAX_UPDATE_ITEMS = 1000
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_id(value):
+    """A provider's id: a non-empty string or an integer."""
+    return (isinstance(value, str) and bool(value)) or _is_int(value)
+
+
+def _is_list_of_dicts(value, limit):
+    return isinstance(value, list) and len(value) <= limit and all(isinstance(item, dict) for item in value)
+
+
+def _dicts(value):
+    """The objects of a JSON list (nothing when ``value`` is no list)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
 
 class MailGatewayAbstract(models.AbstractModel):
     _inherit = "mail.gateway.abstract"
@@ -21,39 +43,104 @@ class MailGatewayAbstract(models.AbstractModel):
     def _helpdesk_delivery_keys(self, update):
         """The provider's ids of the messages in ``update`` (the parsed webhook body):
         a provider delivers an update again when it got no answer in time, with the
-        same ids. Empty when the update carries none (status updates)."""
+        same ids. Empty when the update carries none (status updates). Reads only what
+        ``_helpdesk_is_malformed`` accepted, and skips any other shape."""
         gateway_type = self._name.rpartition(".")[2]
         keys = []
-        if gateway_type == "telegram" and isinstance(update, dict) and update.get("update_id") is not None:
+        if not isinstance(update, dict):
+            return keys
+        if gateway_type == "telegram" and _is_id(update.get("update_id")):
             keys.append(f"update:{update['update_id']}")
         elif gateway_type in ("whatsapp", "instagram"):
-            payloads = update if isinstance(update, list) else [update]
-            for payload in payloads:
-                for entry in (payload.get("entry") or []) if isinstance(payload, dict) else []:
-                    for change in entry.get("changes") or []:
-                        for message in (change.get("value") or {}).get("messages") or []:
-                            keys.append(f"update:{message.get('id')}")
-                    for item in entry.get("messaging") or []:
-                        mid = (item.get("message") or {}).get("mid")
-                        if mid:
-                            keys.append(f"update:{mid}")
-        elif gateway_type == "line" and isinstance(update, dict):
-            for event in update.get("events") or []:
-                event_id = event.get("webhookEventId") or (event.get("message") or {}).get("id")
-                if event_id:
+            for entry in _dicts(update.get("entry")):
+                for change in _dicts(entry.get("changes")):
+                    value = change.get("value")
+                    for message in _dicts(value.get("messages") if isinstance(value, dict) else None):
+                        if _is_id(message.get("id")):
+                            keys.append(f"update:{message['id']}")
+                for item in _dicts(entry.get("messaging")):
+                    message = item.get("message")
+                    if isinstance(message, dict) and _is_id(message.get("mid")):
+                        keys.append(f"update:{message['mid']}")
+        elif gateway_type == "line":
+            for event in _dicts(update.get("events")):
+                message = event.get("message")
+                event_id = event.get("webhookEventId")
+                if not _is_id(event_id) and isinstance(message, dict):
+                    event_id = message.get("id")
+                if _is_id(event_id):
                     keys.append(f"update:{event_id}")
         return keys
 
     def _helpdesk_is_malformed(self, update):
-        """Whether ``update`` (parsed JSON) is not the shape this app sends at all."""
+        """Whether ``update`` (parsed JSON) is not the shape this app sends: the
+        containers the connectors walk (entries, changes, messages, events) are lists
+        of objects, the ids are strings or numbers, and an update carries at most
+        ``MAX_UPDATE_ITEMS`` of them (Meta batches up to 1000 changes per delivery)."""
         gateway_type = self._name.rpartition(".")[2]
+        if not isinstance(update, dict):
+            return True
         if gateway_type == "telegram":
-            return not isinstance(update, dict) or not isinstance(update.get("update_id"), int)
+            message = update.get("message")
+            return not _is_int(update.get("update_id")) or (message is not None and not isinstance(message, dict))
         if gateway_type in ("whatsapp", "instagram"):
-            return not isinstance(update, dict) or not isinstance(update.get("entry"), list)
+            return not self._helpdesk_meta_is_wellformed(update, gateway_type)
         if gateway_type == "line":
-            return not isinstance(update, dict) or not isinstance(update.get("events"), list)
-        return not isinstance(update, (dict, list))
+            return not self._helpdesk_line_is_wellformed(update)
+        return False
+
+    def _helpdesk_meta_is_wellformed(self, update, gateway_type):
+        entries = update.get("entry")
+        if not _is_list_of_dicts(entries, MAX_UPDATE_ITEMS):
+            return False
+        items = 0
+        for entry in entries:
+            changes, messaging = entry.get("changes", []), entry.get("messaging", [])
+            if gateway_type == "whatsapp" and "changes" not in entry:
+                return False
+            if not _is_list_of_dicts(changes, MAX_UPDATE_ITEMS) or not _is_list_of_dicts(messaging, MAX_UPDATE_ITEMS):
+                return False
+            for change in changes:
+                value = change.get("value")
+                if change.get("field") == "messages" and not isinstance(value, dict):
+                    return False
+                if not isinstance(value, dict):
+                    continue
+                for key in ("messages", "statuses", "contacts"):
+                    if not _is_list_of_dicts(value.get(key, []), MAX_UPDATE_ITEMS):
+                        return False
+                messages = value.get("messages", [])
+                if any(not _is_id(message.get("id")) or not _is_id(message.get("from")) for message in messages):
+                    return False
+                items += len(messages) + len(value.get("statuses", []))
+            for item in messaging:
+                message = item.get("message")
+                if message is not None and (not isinstance(message, dict) or not _is_id(message.get("mid"))):
+                    return False
+                sender = item.get("sender")
+                if sender is not None and not isinstance(sender, dict):
+                    return False
+            items += len(messaging)
+            if items > MAX_UPDATE_ITEMS:
+                return False
+        return True
+
+    def _helpdesk_line_is_wellformed(self, update):
+        events = update.get("events")
+        if not _is_list_of_dicts(events, MAX_UPDATE_ITEMS):
+            return False
+        for event in events:
+            if not isinstance(event.get("type"), str):
+                return False
+            if "message" in event and not isinstance(event["message"], dict):
+                return False
+            if "webhookEventId" in event and not _is_id(event["webhookEventId"]):
+                return False
+            if "source" in event and not isinstance(event["source"], dict):
+                return False
+        # the connector's own check of the events it processes (message, follow, unfollow)
+        check = getattr(self, "_line_check_update", None)
+        return not (check and check(update))
 
     def _helpdesk_is_ignored(self, update):
         """An update the app does send but that carries no customer message for the

@@ -6,3 +6,4 @@ from . import test_gateway_channels
 from . import test_gateway_delivery
 from . import test_gateway_retry
 from . import test_gateway_retry_concurrency
+from . import test_gateway_hardening

@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class HelpdeskGatewayLink(models.TransientModel):
@@ -17,12 +17,21 @@ class HelpdeskGatewayLink(models.TransientModel):
 
     def action_link(self):
         self.ensure_one()
+        # The contact comes by id (the form, an RPC call): the user must be allowed to read
+        # it before anything else, or another company's contact would be linked, its name
+        # shown in the messages below and written as the chat's name. The error names
+        # no record (Odoo's own access error shows the name to debug-mode users).
+        target = self.partner_id
+        if not target.has_access("read"):
+            raise AccessError(self.env._("You may not link the chat to this contact."))
         ticket = self.ticket_id
         ticket.check_access("write")
+        if target.sudo().company_id and target.sudo().company_id != ticket.sudo().company_id:
+            # a user of both companies: the chat of one company's gateway stays with its contacts
+            raise UserError(self.env._("The contact belongs to another company than the ticket."))
         channel = ticket.sudo().gateway_channel_id
         if not channel:
             raise UserError(self.env._("This ticket did not come from a chat."))
-        target = self.partner_id
         gateway = channel.gateway_id
         Identity = self.env["res.partner.gateway.channel"].sudo()
         identity = Identity.search([

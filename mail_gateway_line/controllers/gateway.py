@@ -40,7 +40,7 @@ class LineGatewayController(GatewayController):
             return _json_response(403)
         try:
             update = json.loads(request.httprequest.get_data().decode("utf-8"))
-        except ValueError:  # UnicodeDecodeError is a ValueError
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; RecursionError: nested too deep
             _logger.warning("LINE gateway %s: webhook refused, the body is not JSON", bot_data["id"])
             return _json_response(400)
         problem = dispatcher._line_check_update(update)
