@@ -161,6 +161,14 @@ class TestGatewayOddInput(GatewayCommon):
             b"[" * 100000 + b"]" * 100000,
         ]
         self.assert_refused(self.telegram, bodies)
+        # fields of the message of the wrong type: the Bot API library reads them as they
+        # come; never a server error
+        for odd in ({"chat": {"id": MARKER, "type": "private"}}, {"photo": MARKER}, {"document": 5},
+                    {"text": {"a": 1}}, {"message_id": None}, {"sticker": [1]}, {"from": {"id": [1]}}):
+            with self.subTest(odd=odd):
+                update = self.telegram_update(self._next_id(), "odd")
+                update["message"].update(odd)
+                self.assertIn(self.signed_post(self.telegram, update).status_code, (200, 400))
 
     def test_valid_whatsapp_updates_still_accepted(self):
         """The checks refuse no update WhatsApp does send."""
@@ -307,6 +315,12 @@ class TestGatewayPhoneMatchCompanies(GatewayCommon):
         self.assertEqual(ticket.partner_id.name, "Someone", "a contact made from the profile name")
         self.assertFalse(self.env["res.partner.gateway.channel"].search([("partner_id", "=", self.contact_b_only.id)]))
         self.assertFalse(self.env["mail.message"].search_count([("author_id", "=", self.contact_b_only.id)]))
+        self.assertNotIn(self.contact_b_only, ticket.gateway_channel_id.channel_member_ids.partner_id)
+        # the next message of the chat comes from the chat's own contact
+        self.post_whatsapp(self.whatsapp_update("989354445566", "are you there?", name="Someone"))
+        self.assertEqual(self.tickets_of(self.whatsapp, "989354445566"), ticket)
+        self.assertEqual(self.customer_messages(ticket)[-1].author_id, ticket.partner_id)
+        self.assertIn("are you there?", self.customer_messages(ticket)[-1].body)
 
     def test_shared_contact_is_matched(self):
         self.require(self.whatsapp)
