@@ -82,8 +82,9 @@ class HelpdeskGatewayController(GatewayController):
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # a concurrent transaction (the same chat on another worker): Odoo runs the request again
             raise
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError,
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError, AssertionError,
                 UserError, psycopg2.DataError, psycopg2.IntegrityError) as error:
+            # (AssertionError: Odoo's tools assert the type of what they are given, e.g. plaintext2html)
             # the savepoint is rolled back: nothing of the update is kept; the body is not logged
             _logger.warning("Gateway %s (%s): update refused, malformed (%s)", bot_data["id"], usage,
                             type(error).__name__)

@@ -21,6 +21,22 @@ def _is_list_of_dicts(value, limit):
     return isinstance(value, list) and len(value) <= limit and all(isinstance(item, dict) for item in value)
 
 
+def _is_whatsapp_message(message):
+    """A message of the WhatsApp Cloud API as the connector reads it: ids, a text's
+    body and a media's id and caption are strings."""
+    if not _is_id(message.get("id")) or not _is_id(message.get("from")):
+        return False
+    text = message.get("text")
+    if text and not (isinstance(text, dict) and isinstance(text.get("body", ""), str)):
+        return False
+    for kind in ("image", "audio", "video", "document", "sticker"):
+        media = message.get(kind)
+        if media and not (isinstance(media, dict) and isinstance(media.get("caption", ""), str)
+                          and isinstance(media.get("id", ""), str) and isinstance(media.get("url", ""), str)):
+            return False
+    return True
+
+
 def _dicts(value):
     """The objects of a JSON list (nothing when ``value`` is no list)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
@@ -110,7 +126,7 @@ class MailGatewayAbstract(models.AbstractModel):
                     if not _is_list_of_dicts(value.get(key, []), MAX_UPDATE_ITEMS):
                         return False
                 messages = value.get("messages", [])
-                if any(not _is_id(message.get("id")) or not _is_id(message.get("from")) for message in messages):
+                if not all(_is_whatsapp_message(message) for message in messages):
                     return False
                 items += len(messages) + len(value.get("statuses", []))
             for item in messaging:

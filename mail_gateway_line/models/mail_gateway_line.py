@@ -126,7 +126,9 @@ class MailGatewayLine(models.AbstractModel):
         if not isinstance(update, dict) or not isinstance(update.get("events"), list):
             return "not a LINE webhook body (no events list)"
         for event in update["events"]:
-            if not isinstance(event, dict) or event.get("type") not in LINE_EVENT_TYPES:
+            # isinstance first: a list or an object is no member of the set (unhashable)
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str) \
+                    or event["type"] not in LINE_EVENT_TYPES:
                 return "unknown event type"
             if event["type"] not in ("message", "follow", "unfollow"):
                 continue
@@ -143,7 +145,8 @@ class MailGatewayLine(models.AbstractModel):
                 return f"{event['type']} event with an invalid webhookEventId"
             if event["type"] == "message":
                 message = event.get("message")
-                if not isinstance(message, dict) or message.get("type") not in LINE_MESSAGE_TYPES:
+                if not isinstance(message, dict) or not isinstance(message.get("type"), str) \
+                        or message["type"] not in LINE_MESSAGE_TYPES:
                     return "unknown message type"
                 if not isinstance(message.get("id"), str) or not LINE_MESSAGE_ID.fullmatch(message["id"]):
                     return "message without a valid id"
@@ -153,8 +156,11 @@ class MailGatewayLine(models.AbstractModel):
 
     def _line_chat_token(self, event):
         """The chat an event belongs to: the user's, group's or room's id."""
-        source = event.get("source") or {}
-        key = {"user": "userId", "group": "groupId", "room": "roomId"}.get(source.get("type"))
+        source = event.get("source")
+        source_type = source.get("type") if isinstance(source, dict) else None
+        if not isinstance(source_type, str):
+            return False
+        key = {"user": "userId", "group": "groupId", "room": "roomId"}.get(source_type)
         value = key and source.get(key)
         if isinstance(value, str) and LINE_ID_PATTERNS[key].fullmatch(value):
             return value
