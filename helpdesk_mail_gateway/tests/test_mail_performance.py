@@ -32,14 +32,15 @@ class TestMailIntakeQueries(MailGatewayCommon):
         cls.department_a.assignment_method = "round_robin"
 
     def _mail(self, message_id, subject, reply_to=None):
-        """A mail of the customer; a reply is dated a minute later than now (it is
-        their last message: the same work for the warm-up and the measured reply)."""
+        """A mail of the customer, dated two minutes ago; a reply one minute ago (it is
+        their last message: the same work for the warm-up and the measured reply,
+        whatever second the test runs in; a date in the future would count as now)."""
         msg = EmailMessage()
         msg["Message-ID"] = message_id
         msg["From"] = f"Carla Customer <{self.customer.email}>"
         msg["To"] = "hd-support@hd-test.example"
         msg["Subject"] = subject
-        msg["Date"] = formatdate(time.time() + (60 if reply_to else 0), localtime=False)
+        msg["Date"] = formatdate(time.time() - (60 if reply_to else 120), localtime=False)
         if reply_to:
             msg["In-Reply-To"] = reply_to
             msg["References"] = reply_to
