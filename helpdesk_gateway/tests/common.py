@@ -196,6 +196,20 @@ class GatewayCommon(HttpCase, HelpdeskCommon):
         cls._counter = int(time.time())
 
     @classmethod
+    def create_line_gateway(cls, name, key, secret, token="line-channel-access-token"):
+        """A LINE gateway of department A on the loopback LINE API (an empty recordset
+        when mail_gateway_line is not installed)."""
+        Gateway = cls.env["mail.gateway"]
+        if "line" not in dict(Gateway._fields["gateway_type"].selection):
+            return Gateway
+        return Gateway.create({
+            "name": name, "gateway_type": "line", "token": token,
+            "webhook_key": key, "webhook_secret": secret,
+            "integrated_webhook_state": "integrated", "helpdesk_department_id": cls.department_a.id,
+            "line_api_url": cls.stub.url, "line_api_data_url": cls.stub.url,
+        })
+
+    @classmethod
     def _request_handler(cls, s, r, /, **kw):
         """Odoo's test framework refuses every ``requests`` call to a host other than the
         test server; a call to an intercepted provider host that goes through the test's

@@ -26,14 +26,7 @@ class TestGatewayOddInput(GatewayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.line = cls.env["mail.gateway"]
-        if "line" in dict(cls.env["mail.gateway"]._fields["gateway_type"].selection):
-            cls.line = cls.env["mail.gateway"].create({
-                "name": "Odd LINE OA", "gateway_type": "line", "token": "line-odd-access-token",
-                "webhook_key": "line-hd-odd", "webhook_secret": LINE_SECRET,
-                "integrated_webhook_state": "integrated", "helpdesk_department_id": cls.department_a.id,
-                "line_api_url": cls.stub.url, "line_api_data_url": cls.stub.url,
-            })
+        cls.line = cls.create_line_gateway("Odd LINE OA", "line-hd-odd", LINE_SECRET, token="line-odd-access-token")
 
     def signed_post(self, gateway, body):
         """``body`` (JSON-able, or raw bytes) posted with the app's valid signature."""

@@ -28,14 +28,7 @@ class TestGatewayLine(GatewayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.line = cls.env["mail.gateway"]
-        if "line" in dict(cls.env["mail.gateway"]._fields["gateway_type"].selection):
-            cls.line = cls.env["mail.gateway"].create({
-                "name": "Support LINE OA", "gateway_type": "line", "token": "line-channel-access-token",
-                "webhook_key": "line-hd-test", "webhook_secret": CHANNEL_SECRET,
-                "integrated_webhook_state": "integrated", "helpdesk_department_id": cls.department_a.id,
-                "line_api_url": cls.stub.url, "line_api_data_url": cls.stub.url,
-            })
+        cls.line = cls.create_line_gateway("Support LINE OA", "line-hd-test", CHANNEL_SECRET)
         activate_languages(cls.env, ["helpdesk_gateway"], ["th_TH"])
 
     def setUp(self):

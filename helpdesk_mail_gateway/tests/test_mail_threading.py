@@ -24,6 +24,19 @@ class TestMailThreading(MailGatewayCommon):
     def _count(self):
         return self.Ticket.with_context(active_test=False).search_count([])
 
+    def _carla_mail(self, message_id, subject, date, body, in_reply_to=None):
+        """A mail of Carla to the support address, dated ``date`` (naive UTC), raw."""
+        mail = EmailMessage()
+        mail["Message-ID"] = message_id
+        mail["From"] = f"Carla <{self.customer.email}>"
+        mail["To"] = "hd-support@hd-test.example"
+        mail["Subject"] = subject
+        if in_reply_to:
+            mail["In-Reply-To"] = in_reply_to
+        mail["Date"] = formatdate(date.replace(tzinfo=timezone.utc).timestamp())
+        mail.set_content(body)
+        return mail.as_bytes()
+
     # ------------------------------------------------------------------
     # Headers
     # ------------------------------------------------------------------
@@ -46,43 +59,31 @@ class TestMailThreading(MailGatewayCommon):
         ticket, ack = self._mail_ticket()
         latest = ticket.date_last_customer_message
         self.assertTrue(latest, "a ticket made from a mail has the date of that mail")
-        delayed = EmailMessage()
-        delayed["Message-ID"] = "<delayed-reply@customer-corp.example>"
-        delayed["From"] = f"Carla <{self.customer.email}>"
-        delayed["To"] = "hd-support@hd-test.example"
-        delayed["Subject"] = f"Re: [{ticket.number}] late"
-        delayed["In-Reply-To"] = ack.message_id
-        delayed["Date"] = formatdate((latest - timedelta(days=1)).replace(tzinfo=timezone.utc).timestamp())
-        delayed.set_content("Written yesterday, delivered today.\n")
-        self.assertEqual(self.env["mail.thread"].message_process(False, delayed.as_bytes()), ticket.id)
+        delayed = self._carla_mail(
+            "<delayed-reply@customer-corp.example>", f"Re: [{ticket.number}] late", latest - timedelta(days=1),
+            "Written yesterday, delivered today.\n", in_reply_to=ack.message_id,
+        )
+        self.assertEqual(self.env["mail.thread"].message_process(False, delayed), ticket.id)
         self.assertEqual(ticket.date_last_customer_message, latest)
 
     def test_mail_dated_in_the_future_does_not_hold_the_last_message_date(self):
         """A mail whose Date header is years ahead (a sender's wrong clock, a forged
         header) counts as received now: the customer's next mails still move the
         date of their last message, and the SLA and reports read it right."""
-        future = EmailMessage()
-        future["Message-ID"] = "<from-the-future@customer-corp.example>"
-        future["From"] = f"Carla <{self.customer.email}>"
-        future["To"] = "hd-support@hd-test.example"
-        future["Subject"] = "Printer jammed"
-        future["Date"] = formatdate((fields.Datetime.now() + timedelta(days=3650)).replace(
-            tzinfo=timezone.utc).timestamp())
-        future.set_content("My clock is wrong.\n")
-        ticket = self.Ticket.browse(self.env["mail.thread"].message_process(False, future.as_bytes()))
+        future = self._carla_mail(
+            "<from-the-future@customer-corp.example>", "Printer jammed",
+            fields.Datetime.now() + timedelta(days=3650), "My clock is wrong.\n",
+        )
+        ticket = self.Ticket.browse(self.env["mail.thread"].message_process(False, future))
         self.assertLessEqual(ticket.date_last_customer_message, fields.Datetime.now())
         ack = self.ack_messages(ticket)
         # a date recorded in the future earlier (before this fix) is replaced too
         ticket.sudo().date_last_customer_message = fields.Datetime.now() + timedelta(days=3650)
-        reply = EmailMessage()
-        reply["Message-ID"] = "<back-to-now@customer-corp.example>"
-        reply["From"] = f"Carla <{self.customer.email}>"
-        reply["To"] = "hd-support@hd-test.example"
-        reply["Subject"] = f"Re: [{ticket.number}] Printer jammed"
-        reply["In-Reply-To"] = ack.message_id
-        reply["Date"] = formatdate(fields.Datetime.now().replace(tzinfo=timezone.utc).timestamp())
-        reply.set_content("Any news?\n")
-        self.assertEqual(self.env["mail.thread"].message_process(False, reply.as_bytes()), ticket.id)
+        reply = self._carla_mail(
+            "<back-to-now@customer-corp.example>", f"Re: [{ticket.number}] Printer jammed",
+            fields.Datetime.now(), "Any news?\n", in_reply_to=ack.message_id,
+        )
+        self.assertEqual(self.env["mail.thread"].message_process(False, reply), ticket.id)
         self.assertLessEqual(ticket.date_last_customer_message, fields.Datetime.now())
         self.assertGreater(ticket.date_last_customer_message, fields.Datetime.now() - timedelta(minutes=5))
 
