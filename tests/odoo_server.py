@@ -36,6 +36,12 @@ from servers import ImapServer, SmtpCapture, free_port
 _logger = logging.getLogger(__name__)
 
 REPO_DIR = Path(os.environ.get("HELPDESK_REPO_DIR") or Path(__file__).resolve().parent.parent)
+#: the environment of the test session as it started (this module is imported at collection):
+#: the Odoo processes of the stack start in the background while the addons' own tests run,
+#: and some of those set variables for one test class (helpdesk_gateway's HTTPS interception:
+#: HTTPS_PROXY, SSL_CERT_FILE naming a CA file removed after the class). A server started
+#: with them would send its provider calls to a proxy that is gone, or fail to read the CA.
+SESSION_ENVIRON = dict(os.environ)
 if str(REPO_DIR / "scripts") not in sys.path:
     sys.path.insert(0, str(REPO_DIR / "scripts"))
 
@@ -164,14 +170,14 @@ class OdooServer:
             rc = subprocess.run(
                 odoo_command("-c", self.conf, "-d", self.db, "-i", ",".join(self.addons),
                              "--without-demo=all", "--stop-after-init", "--log-level=warn", python=PYTHON),
-                stdout=out, stderr=subprocess.STDOUT, check=False,
+                stdout=out, stderr=subprocess.STDOUT, check=False, env=SESSION_ENVIRON,
             ).returncode
         text = log.read_text(errors="replace")
         if rc or re.search(r" (ERROR|CRITICAL) ", text):
             raise RuntimeError(f"installing {self.addons} failed (rc={rc}), log {log}:\n{log_tail(log)}")
 
     def start(self, workers=4, cron_threads=2, timeout=120):
-        env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1")
+        env = dict(SESSION_ENVIRON, ODOO_NOTIFY_CRON_CHANGES="1")
         env.pop("HELPDESK_ODOO_CONF", None)
         self.odoo = OdooProcess.prefork(
             self.conf, self.db, self.logfile, workers=workers, cron_threads=cron_threads, env=env, python=PYTHON,
