@@ -7,6 +7,8 @@ import psycopg2.errors
 
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from odoo.addons.helpdesk_ticket.models.helpdesk_ticket import MAIL_SCHEDULER_CRON_XMLID
+
 # Database errors after which the same delivery succeeds when tried again: the transaction is
 # rolled back and Odoo (or the MTA / the IMAP fetch) retries it. Concurrency errors
 # are Odoo's own list; OperationalError/InterfaceError cover a lost connection.
@@ -64,8 +66,8 @@ _CHARSET_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
-#: Odoo's mail scheduler, woken when a transaction queued e-mails
-MAIL_QUEUE_CRON_XMLID = "mail.ir_cron_mail_scheduler_action"
+#: Odoo's mail scheduler, woken when a transaction queued e-mails (the core's constant)
+MAIL_QUEUE_CRON_XMLID = MAIL_SCHEDULER_CRON_XMLID
 #: key of a new ticket's route values (mail.thread routing -> helpdesk.ticket.message_new)
 #: carrying why the mail creating it is automatic
 AUTO_REASON_KEY = "helpdesk_auto_reason"
